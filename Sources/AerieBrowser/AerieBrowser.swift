@@ -1,0 +1,1 @@
+// AerieBrowser: see Package.swift for what this module holds.

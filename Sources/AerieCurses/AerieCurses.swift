@@ -1,0 +1,2 @@
+// AerieCurses: the only module that imports ncurses.
+import CNcursesw

@@ -1,0 +1,1 @@
+// AerieDatasets: see Package.swift for what this module holds.

@@ -1,0 +1,1 @@
+// AerieIndex: see Package.swift for what this module holds.

@@ -1,0 +1,1 @@
+// AerieJoint: see Package.swift for what this module holds.

@@ -1,0 +1,1 @@
+// AerieModels: see Package.swift for what this module holds.

@@ -1,0 +1,1 @@
+// AerieTerminal: see Package.swift for what this module holds.

@@ -1,0 +1,6 @@
+import Testing
+import AerieBrowser
+
+@Test func AerieBrowserModuleLinks() {
+    #expect(Bool(true))
+}

@@ -1,0 +1,6 @@
+import Testing
+import AerieDatasets
+
+@Test func AerieDatasetsModuleLinks() {
+    #expect(Bool(true))
+}

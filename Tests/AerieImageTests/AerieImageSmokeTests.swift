@@ -1,0 +1,6 @@
+import Testing
+import AerieImage
+
+@Test func AerieImageModuleLinks() {
+    #expect(Bool(true))
+}

@@ -1,0 +1,6 @@
+import Testing
+import AerieIndex
+
+@Test func AerieIndexModuleLinks() {
+    #expect(Bool(true))
+}

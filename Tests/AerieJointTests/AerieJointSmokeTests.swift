@@ -1,0 +1,6 @@
+import Testing
+import AerieJoint
+
+@Test func AerieJointModuleLinks() {
+    #expect(Bool(true))
+}

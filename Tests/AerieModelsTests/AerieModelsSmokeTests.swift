@@ -1,0 +1,6 @@
+import Testing
+import AerieModels
+
+@Test func AerieModelsModuleLinks() {
+    #expect(Bool(true))
+}

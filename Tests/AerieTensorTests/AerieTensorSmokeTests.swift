@@ -1,0 +1,6 @@
+import Testing
+import AerieTensor
+
+@Test func AerieTensorModuleLinks() {
+    #expect(Bool(true))
+}

@@ -1,0 +1,6 @@
+import Testing
+import AerieTerminal
+
+@Test func AerieTerminalModuleLinks() {
+    #expect(Bool(true))
+}
