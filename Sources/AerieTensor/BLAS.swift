@@ -1,0 +1,41 @@
+import COpenBLAS
+
+/// OpenBLAS entry points and the engine's threading policy.
+///
+/// Threading policy: OpenBLAS owns the cores during a matrix product; Swift concurrency never
+/// runs BLAS calls from several tasks at once with more than one BLAS thread each. Callers that
+/// parallelise over a batch themselves set BLAS to one thread first (``BLAS/setThreads(_:)``),
+/// so that 2 cores never carry 4 busy threads.
+public enum BLAS {
+    /// Sets how many threads OpenBLAS uses for subsequent calls.
+    public static func setThreads(_ count: Int) {
+        openblas_set_num_threads(Int32(max(1, count)))
+    }
+
+    /// How many threads OpenBLAS uses now.
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// `C (m,n) = alpha * op(A) (m,k) @ op(B) (k,n) + beta * C`, all row-major.
+    ///
+    /// - Parameters:
+    ///   - transposeA: when true, `A` is stored as (k,m) and used transposed.
+    ///   - transposeB: when true, `B` is stored as (n,k) and used transposed (the usual layout of
+    ///     a PyTorch `Linear` weight).
+    public static func sgemm(
+        m: Int, n: Int, k: Int,
+        _ a: UnsafePointer<Float>, transposeA: Bool = false,
+        _ b: UnsafePointer<Float>, transposeB: Bool = false,
+        _ c: UnsafeMutablePointer<Float>,
+        alpha: Float = 1, beta: Float = 0
+    ) {
+        let lda = transposeA ? m : k
+        let ldb = transposeB ? k : n
+        cblas_sgemm(
+            CblasRowMajor,
+            transposeA ? CblasTrans : CblasNoTrans,
+            transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k),
+            alpha, a, Int32(lda), b, Int32(ldb),
+            beta, c, Int32(n))
+    }
+}

@@ -1,0 +1,7 @@
+import ArgumentParser
+
+extension AerieBench {
+    /// Every benchmark, one file each.
+    static let allBenchmarks: [any ParsableCommand.Type] = [
+    ]
+}
