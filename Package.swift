@@ -53,14 +53,15 @@ let package = Package(
         .target(name: "AerieTensor", dependencies: ["COpenBLAS"]),
         .target(name: "AerieModels", dependencies: ["AerieTensor", "AerieImage"]),
         .target(name: "AerieDatasets", dependencies: ["AerieImage"]),
+        .target(name: "AerieJoint", dependencies: ["AerieTensor"]),
         .target(
             name: "AerieIndex",
             dependencies: [
-                "AerieDatasets", "AerieModels", "AerieTensor",
+                "AerieDatasets", "AerieModels", "AerieTensor", "AerieJoint",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .target(name: "AerieJoint", dependencies: ["AerieTensor"]),
+        
         .target(name: "AerieBrowser", dependencies: ["AerieTerminal"]),
         .target(name: "AerieCurses", dependencies: ["AerieBrowser", "AerieTerminal", "CNcursesw"]),
 

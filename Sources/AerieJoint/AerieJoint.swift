@@ -1,1 +1,0 @@
-// AerieJoint: see Package.swift for what this module holds.

@@ -1,1 +1,0 @@
-// AerieModels: see Package.swift for what this module holds.

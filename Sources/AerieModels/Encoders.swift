@@ -1,0 +1,35 @@
+import AerieImage
+import AerieTensor
+
+/// Who made a vector: enough to refuse mixing vectors of different models.
+public struct ModelIdentity: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The model's name as `aerie embed --model` takes it, e.g. `minilm`, `efficientnet-lite0`.
+    public var name: String
+    /// SHA-256 (hex) of the converted weights file the engine loaded.
+    public var weightsSHA256: String
+    /// Length of the vectors the model produces.
+    public var dimension: Int
+
+    public init(name: String, weightsSHA256: String, dimension: Int) {
+        self.name = name
+        self.weightsSHA256 = weightsSHA256
+        self.dimension = dimension
+    }
+
+    public var description: String { "\(name) (\(dimension)-d, weights \(weightsSHA256.prefix(12)))" }
+}
+
+/// A pretrained text encoder: captions in, one feature vector per caption out.
+public protocol TextEncoding: Sendable {
+    var identity: ModelIdentity { get }
+    /// Encodes `texts` in order; the result has shape `[texts.count, identity.dimension]`.
+    func encode(_ texts: [String]) throws -> Tensor
+}
+
+/// A pretrained image encoder: images in, one feature vector per image out.
+public protocol ImageEncoding: Sendable {
+    var identity: ModelIdentity { get }
+    /// Encodes `images` in order (each is preprocessed as the model's reference does);
+    /// the result has shape `[images.count, identity.dimension]`.
+    func encode(_ images: [RGBAImage]) throws -> Tensor
+}
