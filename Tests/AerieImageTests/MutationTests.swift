@@ -47,7 +47,9 @@ import AerieTestSupport
         // A small pixel budget keeps mutated headers from asking for large (slow in debug) buffers.
         let limits = ImageLimits(maxPixels: 1 << 18, maxBytes: 1 << 20)
         var decoded = 0, refused = 0
-        for iteration in 0..<400 {
+        // AERIE_MUTATION_ITERATIONS runs a longer campaign by hand (e.g. under valgrind).
+        let iterations = ProcessInfo.processInfo.environment["AERIE_MUTATION_ITERATIONS"].flatMap(Int.init) ?? 400
+        for iteration in 0..<iterations {
             let (label, original) = Self.seeds[iteration % Self.seeds.count]
             let data = Self.mutate(original, using: &generator)
             let name = "\(label) mutation \(iteration)"
@@ -68,5 +70,26 @@ import AerieTestSupport
         }
         // Both outcomes occur, or the loop is not exercising anything.
         #expect(decoded > 0 && refused > 0, "decoded \(decoded), refused \(refused)")
+    }
+}
+
+/// The decoders keep no shared mutable state: concurrent decodes give the same images.
+@Suite struct ConcurrencyTests {
+    @Test func concurrentDecodesAgree() async throws {
+        let files = MutationTests.seeds.map(\.1) + [HostileFileTests.png.prefix(100)]
+        let serial = files.map { try? ImageDecoder.decode(data: $0, name: "serial") }
+        try await withThrowingTaskGroup(of: (Int, RGBAImage?).self) { group in
+            for round in 0..<8 {
+                for (index, data) in files.enumerated() {
+                    group.addTask {
+                        (index, try? ImageDecoder.decode(data: data, name: "task \(round)"))
+                    }
+                }
+            }
+            for try await (index, image) in group {
+                #expect(image == serial[index], "file \(index)")
+            }
+        }
+        #expect(serial.compactMap { $0 }.count == files.count - 1)
     }
 }
