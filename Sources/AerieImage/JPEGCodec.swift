@@ -91,6 +91,11 @@ enum JPEGCodec {
         if message.contains("Premature end") || !endsWithEOI(raw) {
             return .truncated(path: name, format: .jpeg)
         }
+        // libjpeg says "Unsupported ..." for valid files it cannot decode (12-bit precision,
+        // unusual sampling factors); they are not damaged.
+        if message.contains("Unsupported") {
+            return .unsupported(path: name, format: .jpeg, reason: message)
+        }
         return .corrupt(path: name, format: .jpeg, reason: message.isEmpty ? "TurboJPEG failed without a message" : message)
     }
 
