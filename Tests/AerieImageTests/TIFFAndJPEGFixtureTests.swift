@@ -31,6 +31,14 @@ import AerieTestSupport
         #expect(image.pixels == fixture.expectedRGBA(), "\(testCase.testDescription)")
     }
 
+    /// An LZW strip long enough for 10-, 11- and 12-bit codes and several table resets.
+    @Test func longLZWStrip() throws {
+        let fixture = TIFFFixture.random(width: 160, height: 120, samplesPerPixel: 3, compression: .lzw,
+                                         layout: .strips(rowsPerStrip: 120), seed: 99)
+        let image = try ImageDecoder.decode(data: fixture.encoded(), name: "long-lzw.tif")
+        #expect(image.pixels == fixture.expectedRGBA())
+    }
+
     /// libtiff premultiplies unassociated alpha; the decoder undoes it. Opaque pixels are exact,
     /// translucent ones within the precision premultiplication leaves (255 / (2 * alpha) + 1).
     @Test func tiffAlphaIsStraight() throws {

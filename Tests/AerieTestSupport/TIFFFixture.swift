@@ -150,7 +150,7 @@ public struct TIFFFixture: Sendable {
         case .none: return bytes
         case .deflate: return StoredZlib.encode(bytes)
         case .packBits: return packBits(bytes)
-        case .lzw: return literalLZW(bytes)
+        case .lzw: return lzw(bytes)
         }
     }
 
@@ -186,26 +186,56 @@ public struct TIFFFixture: Sendable {
         return out
     }
 
-    /// A valid TIFF LZW stream that codes every byte as a literal: 9-bit codes, MSB first, with a
-    /// Clear code often enough that the decoder's table never grows past 9-bit codes.
-    static func literalLZW(_ bytes: [UInt8]) -> [UInt8] {
-        let clear = 256, end = 257
+    /// TIFF LZW: MSB-first codes of 9 to 12 bits, Clear (256) first and whenever the table fills,
+    /// End of Information (257) last.
+    ///
+    /// Code widths follow the decoder, which adds each table entry one code later than the
+    /// encoder: the encoder widens once its next free code reaches 2^width, which is the
+    /// decoder's "early change" at 2^width - 1.
+    static func lzw(_ bytes: [UInt8]) -> [UInt8] {
+        let clear = 256, end = 257, first = 258, full = 4094
         var out: [UInt8] = []
-        var accumulator = 0, bits = 0
+        var accumulator = 0, bits = 0, width = 9
         func emit(_ code: Int) {
-            accumulator = accumulator << 9 | code
-            bits += 9
+            accumulator = accumulator << width | code
+            bits += width
             while bits >= 8 {
                 out.append(UInt8((accumulator >> (bits - 8)) & 0xFF))
                 bits -= 8
             }
             accumulator &= (1 << bits) - 1
         }
+        var table: [Int: Int] = [:]  // (prefix code << 8 | byte) -> code
+        var next = first
         emit(clear)
-        for (n, byte) in bytes.enumerated() {
-            if n > 0 && n % 200 == 0 { emit(clear) }
-            emit(Int(byte))
+        guard var prefix = bytes.first.map(Int.init) else {
+            emit(end)
+            if bits > 0 { out.append(UInt8((accumulator << (8 - bits)) & 0xFF)) }
+            return out
         }
+        func added() {
+            next += 1
+            if next >= (1 << width) && width < 12 { width += 1 }
+        }
+        for byte in bytes.dropFirst() {
+            let key = prefix << 8 | Int(byte)
+            if let code = table[key] {
+                prefix = code
+                continue
+            }
+            emit(prefix)
+            table[key] = next
+            added()
+            if next >= full {
+                emit(clear)
+                table.removeAll(keepingCapacity: true)
+                next = first
+                width = 9
+            }
+            prefix = Int(byte)
+        }
+        emit(prefix)
+        added()
         emit(end)
         if bits > 0 { out.append(UInt8((accumulator << (8 - bits)) & 0xFF)) }
         return out
