@@ -42,7 +42,15 @@ import AerieTestSupport
         return Data(bytes)
     }
 
+    /// The fixtures, plus one real file of each sample set when the shared data is present
+    /// (real Huffman tables, real TIFF directories).
+    static let allSeeds: [(String, Data)] = seeds + ["rsicd", "ucm", "sydney"].compactMap { set in
+        guard let file = SampleDecodingTests.files(set).first, let data = try? Data(contentsOf: file) else { return nil }
+        return (set, data)
+    }
+
     @Test func mutatedFilesNeverCrash() {
+        let seeds = Self.allSeeds
         var generator = SeededGenerator(seed: 20_261_129)
         // A small pixel budget keeps mutated headers from asking for large (slow in debug) buffers.
         let limits = ImageLimits(maxPixels: 1 << 18, maxBytes: 1 << 20)
@@ -50,7 +58,7 @@ import AerieTestSupport
         // AERIE_MUTATION_ITERATIONS runs a longer campaign by hand (e.g. under valgrind).
         let iterations = ProcessInfo.processInfo.environment["AERIE_MUTATION_ITERATIONS"].flatMap(Int.init) ?? 400
         for iteration in 0..<iterations {
-            let (label, original) = Self.seeds[iteration % Self.seeds.count]
+            let (label, original) = seeds[iteration % seeds.count]
             let data = Self.mutate(original, using: &generator)
             let name = "\(label) mutation \(iteration)"
             do {
