@@ -82,7 +82,7 @@ public enum SixelReferenceTools {
     }
 
     /// Runs `tool` with `arguments` and returns its standard output.
-    static func run(_ tool: String, _ arguments: [String]) throws -> [UInt8] {
+    public static func run(_ tool: String, _ arguments: [String]) throws -> [UInt8] {
         guard let executable = path(of: tool) else { throw Failure.missingTool(tool) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
