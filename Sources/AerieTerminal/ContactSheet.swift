@@ -60,6 +60,8 @@ public struct ContactSheet: Sendable, Hashable {
                 }
                 if index < tiles.count - 1 { line += [UInt8](repeating: space, count: max(0, tileColumns - used)) }
             }
+            // Padding after the last drawn tile is not needed.
+            while line.last == space { line.removeLast() }
             line.append(UInt8(ascii: "\n"))
             try sink.write(line)
         }
