@@ -101,3 +101,20 @@ struct SixelTests {
         #expect(abs(PreviewQuality.psnr(a, b) - expected) < 1e-9)
     }
 }
+
+@Suite("Sixel raster attributes")
+struct SixelRasterTests {
+    @Test("the declared size is read from the raster attributes")
+    func rasterSize() throws {
+        #expect(SixelImage.rasterSize(of: Array("\u{1B}P0;1;0q\"1;1;200;198#0;2;0;0;0".utf8)) == PixelSize(width: 200, height: 198))
+        #expect(SixelImage.rasterSize(of: Array("\u{1B}P0;1;0q#0;2;0;0;0".utf8)) == nil)
+        #expect(SixelImage.rasterSize(of: Array("\u{1B}Pq\"1;1;0;0".utf8)) == nil)
+        // A canvas whose height is not a whole number of six-row bands.
+        let sixel = try PreviewRenderer.renderSixel(
+            RGBAImage(width: 20, height: 20, fill: (9, 99, 199, 255)),
+            configuration: CanvasConfiguration(backend: .sixel, columns: 2, rows: 1, cellPixelSize: PixelSize(width: 10, height: 20),
+                                               colors: .truecolor, dither: .none))
+        #expect(sixel.pixelSize.width == 20)
+        #expect((15...20).contains(sixel.pixelSize.height))
+    }
+}
