@@ -91,8 +91,9 @@ public enum Activation: Sendable, Equatable {
 /// Threading: the matrix products run on OpenBLAS's threads; the direct kernels split their rows
 /// over ``Convolution/threads`` workers between BLAS calls, so the two never overlap.
 public enum Convolution {
-    /// Workers the direct (non-BLAS) kernels use; set it with BLAS's thread count.
-    nonisolated(unsafe) public static var threads: Int = 1
+    /// Workers the direct (non-BLAS) kernels use: the same as OpenBLAS's thread count, so one
+    /// knob (``BLAS/setThreads(_:)``) sets the engine's parallelism.
+    public static var threads: Int { BLAS.threads }
 
     /// Runs `body(range)` over `0..<count` split into at most ``threads`` contiguous chunks.
     @inline(__always)

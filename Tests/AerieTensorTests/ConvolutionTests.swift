@@ -59,7 +59,7 @@ struct ConvolutionTests {
             padding: (g.padTop, g.padLeft, max(padBottom, 0), max(padRight, 0)), groups: c, activation: activation)
         let laid = Convolution.depthwiseWeightLayout(weight)
         for threads in [1, 2] {
-            Convolution.threads = threads
+            BLAS.setThreads(threads)
             var out = Tensor(zeros: [batch, g.outputHeight, g.outputWidth, c])
             input.data.withUnsafeBufferPointer { x in
                 laid.data.withUnsafeBufferPointer { wt in
@@ -73,7 +73,7 @@ struct ConvolutionTests {
             }
             #expect(maxAbsDifference(out, expected) < kernelTolerance, "seed \(seed), threads \(threads)")
         }
-        Convolution.threads = 1
+        BLAS.setThreads(1)
     }
 
     @Test("dense im2col convolution matches the reference", arguments: 0..<8)
