@@ -6,5 +6,6 @@ extension Aerie {
         Preview.self,
         Embed.self,
         Models.self,
+        Datasets.self,
     ]
 }
