@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import AerieTensor
+import AerieTestSupport
 
 /// Each fast kernel against its slow twin in ReferenceKernels, on seeded random shapes.
 @Suite struct KernelTests {
