@@ -4,5 +4,6 @@ extension AerieBench {
     /// Every benchmark, one file each.
     static let allBenchmarks: [any ParsableCommand.Type] = [
         DecodeBenchmark.self,
+        SixelBenchmark.self,
     ]
 }

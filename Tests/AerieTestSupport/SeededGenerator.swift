@@ -1,6 +1,6 @@
-/// A small, fast, seeded random number generator (SplitMix64) for repeatable test cases.
+/// SplitMix64: a small seeded generator, so every random test case repeats exactly.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    public var state: UInt64
 
     public init(seed: UInt64) { state = seed }
 
@@ -10,5 +10,10 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+
+    /// `count` floats uniform in `-scale...scale`.
+    public mutating func floats(_ count: Int, scale: Float = 1) -> [Float] {
+        (0..<count).map { _ in Float.random(in: -scale...scale, using: &self) }
     }
 }
