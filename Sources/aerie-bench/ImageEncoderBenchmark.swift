@@ -52,7 +52,9 @@ struct ImageEncoderBenchmark: ParsableCommand {
             return
         }
         let store = ModelStore(explicit: store)
-        let python = try PythonReference.interpreter(explicit: python, requirements: ["torch", "efficientnet-lite-pytorch==0.1.0"])
+        let python = try PythonReference.interpreter(
+            explicit: python, modules: ["torch", "efficientnet_lite_pytorch"],
+            requirements: ["torch", "efficientnet-lite-pytorch==0.1.0"])
         let script = PythonReference.script("bench/image_encoder_reference.py")
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("aerie-bench-\(getpid())")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -72,14 +74,14 @@ struct ImageEncoderBenchmark: ParsableCommand {
             try Self.writeInput(config: config, count: count, to: inputURL)
             for batch in batches {
                 let common = ["--images", "\(count)", "--batch", "\(batch)", "--threads", "\(threads)", "--seconds", "\(seconds)"]
-                let aerie = try ChildProcess.json(
-                    CommandLine.arguments[0],
+                let aerie = try PythonReference.jsonResult(Subprocess.run(
+                    Self.executablePath,
                     ["image-encoder", "--worker", "swift", "--model", model, "--input", inputURL.path,
-                     "--models", store.root.path] + common)
-                let torch = try ChildProcess.json(
+                     "--models", store.root.path] + common), from: "aerie-bench worker")
+                let torch = try PythonReference.jsonResult(Subprocess.run(
                     python,
                     [script.path, "--model", model, "--weights", store.weightsURL(model).path, "--input", inputURL.path,
-                     "--resolution", "\(config.resolution)"] + common)
+                     "--resolution", "\(config.resolution)"] + common), from: script.lastPathComponent)
                 let a = aerie["images_per_second"] ?? 0, t = torch["images_per_second"] ?? 0
                 let delta = abs((aerie["checksum"] ?? 0) - (torch["checksum"] ?? 0)) / max(abs(torch["checksum"] ?? 1), 1)
                 print(String(format: "%-19@ %5d  %11.2f  %13.2f  %5.2f  %14.0f  %16.0f  %.1e",
@@ -87,6 +89,11 @@ struct ImageEncoderBenchmark: ParsableCommand {
                              (aerie["peak_rss_kib"] ?? 0) / 1024, (torch["peak_rss_kib"] ?? 0) / 1024, delta))
             }
         }
+    }
+
+    /// This executable, to run the Aerie side as a child process.
+    static var executablePath: String {
+        Bundle.main.executableURL?.path ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
     }
 
     /// Deterministic synthetic scenes (gradients and hashed noise), preprocessed as Aerie does.
