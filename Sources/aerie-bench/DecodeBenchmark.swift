@@ -10,9 +10,9 @@ import Glibc
 /// Both sides decode the same files, already read into memory, to RGBA8 on one thread. Rounds
 /// alternate (AerieImage, then Pillow, then AerieImage...) so both see the same load on a
 /// shared machine; the best round of each counts. Wall-clock and CPU time are both reported:
-/// on a busy machine the CPU-time ratio is the steadier of the two. Pillow runs in a virtual
-/// environment the benchmark creates on first use under `~/.cache/aerie/bench-venv`
-/// (`pip install pillow`). A sanity check compares the two decoders' per-image mean levels.
+/// on a busy machine the CPU-time ratio is the steadier of the two. Pillow runs in the
+/// benchmarks' shared virtual environment (``PythonReference``, `~/.cache/aerie/bench-venv`,
+/// `pip install pillow` on first use). A sanity check compares the two decoders' per-image mean levels.
 struct DecodeBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decode",
@@ -28,8 +28,8 @@ struct DecodeBenchmark: AsyncParsableCommand {
     @Option(help: "Rounds per decoder, alternating; the fastest of each counts.")
     var rounds: Int = 3
 
-    @Option(help: "Python interpreter used to create the Pillow virtual environment.")
-    var python: String = "python3"
+    @Option(help: "Python interpreter with Pillow (default: $AERIE_BENCH_PYTHON, else the shared bench venv).")
+    var python: String?
 
     func validate() throws {
         guard limit > 0 else { throw ValidationError("--limit must be positive") }
@@ -191,8 +191,8 @@ print(json.dumps({"version": PIL.__version__, "wall": wall, "cpu": cpu, "pixels"
 """#
 
     /// Prepares the virtual environment and the script's input files.
-    init(python: String, files: [URL]) throws {
-        interpreter = try Self.ensureVirtualEnvironment(python: python)
+    init(python: String?, files: [URL]) throws {
+        interpreter = try PythonReference.interpreter(explicit: python, modules: ["PIL"], requirements: ["pillow"])
         work = FileManager.default.temporaryDirectory.appendingPathComponent("aerie-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         list = work.appendingPathComponent("files.txt")
@@ -215,20 +215,5 @@ print(json.dumps({"version": PIL.__version__, "wall": wall, "cpu": cpu, "pixels"
             throw ValidationError("cannot parse the Pillow script's output: \(output)")
         }
         return Result(version: version, wall: wall, cpu: cpu, pixels: pixels, failures: failures, means: means)
-    }
-
-    /// `~/.cache/aerie/bench-venv/bin/python` with Pillow installed, created when missing.
-    static func ensureVirtualEnvironment(python: String) throws -> String {
-        let cache = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/aerie/bench-venv")
-        let interpreter = cache.appendingPathComponent("bin/python").path
-        if !FileManager.default.isExecutableFile(atPath: interpreter) {
-            FileHandle.standardError.write(Data("creating \(cache.path) (python -m venv)\n".utf8))
-            _ = try Subprocess.run(python, ["-m", "venv", cache.path])
-        }
-        if (try? Subprocess.run(interpreter, ["-c", "import PIL"])) == nil {
-            FileHandle.standardError.write(Data("installing Pillow into \(cache.path)\n".utf8))
-            _ = try Subprocess.run(interpreter, ["-m", "pip", "install", "--quiet", "pillow"])
-        }
-        return interpreter
     }
 }
