@@ -73,11 +73,12 @@ enum JPEGCodec {
             let count = width * height * 4
             var failed = false
             let pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-                // Zero first: on failure libjpeg may have written only some rows.
-                buffer.initialize(repeating: 0)
-                initialized = count
                 failed = tjDecompress2(decompressor.handle, base, UInt(raw.count), buffer.baseAddress,
                                        Int32(width), 0, Int32(height), Int32(TJPF_RGBA.rawValue), flags) != 0
+                // On success every byte is written; on failure only some rows may be, so zero
+                // the buffer to keep it fully initialised (it is discarded).
+                if failed { buffer.initialize(repeating: 0) }
+                initialized = count
             }
             if failed { throw error(decompressor, raw, name: name) }
             return RGBAImage(width: width, height: height, pixels: pixels)
