@@ -29,14 +29,36 @@ import AerieTestSupport
         }
     }
 
-    @Test func unreadableFile() throws {
-        // Root ignores permission bits, so this case is only meaningful for other users.
-        guard getuid() != 0 else { return }
+    /// Root ignores permission bits, so this case can only be checked as another user.
+    @Test(.enabled(if: getuid() != 0, "skipped: running as root, which can read any file"))
+    func unreadableFile() throws {
         let directory = try TemporaryDirectory()
         let url = directory.url.appendingPathComponent("locked.png")
         try Self.png.write(to: url)
         try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: url.path)
         #expect(throws: ImageError.unreadable(path: url.path, reason: "Permission denied")) {
+            try ImageDecoder.decode(contentsOf: url)
+        }
+    }
+
+    /// A path through a file (as if it were a folder) fails in the system call, like a file
+    /// without read permission does: the system's reason is passed on.
+    @Test func pathThroughAFile() throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.url.appendingPathComponent("plain.png")
+        try Self.png.write(to: file)
+        let url = file.appendingPathComponent("inner.png")
+        #expect(throws: ImageError.unreadable(path: url.path, reason: "Not a directory")) {
+            try ImageDecoder.decode(contentsOf: url)
+        }
+    }
+
+    /// A named pipe is refused without being opened (opening it would block).
+    @Test func namedPipeIsNotARegularFile() throws {
+        let directory = try TemporaryDirectory()
+        let url = directory.url.appendingPathComponent("pipe.png")
+        #expect(mkfifo(url.path, 0o600) == 0)
+        #expect(throws: ImageError.unreadable(path: url.path, reason: "not a regular file")) {
             try ImageDecoder.decode(contentsOf: url)
         }
     }
