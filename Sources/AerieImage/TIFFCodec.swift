@@ -17,7 +17,7 @@ enum TIFFCodec {
     /// The dimensions from the first directory, without decoding any pixel.
     static func header(_ data: Data, name: String) throws -> (width: Int, height: Int) {
         try data.withUnsafeBytes { raw in
-            try withOpenTIFF(raw, name: name, maxAllocation: 0) { tif, _ in
+            try withOpenTIFF(raw, name: name, maxAllocation: maxAllocation(for: .default)) { tif, _ in
                 try dimensions(tif, name: name)
             }
         }
@@ -25,17 +25,20 @@ enum TIFFCodec {
 
     /// Decodes the first image of a TIFF file to RGBA8, in top-left-origin row order.
     static func decode(_ data: Data, name: String, limits: ImageLimits) throws -> RGBAImage {
-        // Bounds any single allocation libtiff makes (strip buffers of a lying header included)
-        // to what an image within the pixel budget could need.
-        let maxAllocation = limits.maxPixels.multipliedReportingOverflow(by: 8).overflow
-            ? Int.max : max(limits.maxPixels * 8, 16 << 20)
-        return try data.withUnsafeBytes { raw in
-            try withOpenTIFF(raw, name: name, maxAllocation: maxAllocation) { tif, stream in
+        try data.withUnsafeBytes { raw in
+            try withOpenTIFF(raw, name: name, maxAllocation: maxAllocation(for: limits)) { tif, stream in
                 let (width, height) = try dimensions(tif, name: name)
                 try ImageDecoder.checkDimensions(width: width, height: height, format: .tiff, name: name, limits: limits)
                 return try readRGBA(tif, width: width, height: height, stream: stream, name: name)
             }
         }
+    }
+
+    /// Bounds any single allocation libtiff makes (tag arrays and strip buffers of a lying
+    /// header included) to what an image within the pixel budget could need.
+    private static func maxAllocation(for limits: ImageLimits) -> Int {
+        let (bytes, overflow) = limits.maxPixels.multipliedReportingOverflow(by: 8)
+        return overflow ? Int.max : max(bytes, 16 << 20)
     }
 
     private static func dimensions(_ tif: OpaquePointer, name: String) throws -> (width: Int, height: Int) {
@@ -118,7 +121,7 @@ enum TIFFCodec {
         defer { TIFFOpenOptionsFree(options) }
         TIFFOpenOptionsSetErrorHandlerExtR(options, captureError, handle.toOpaque())
         TIFFOpenOptionsSetWarningHandlerExtR(options, dropWarning, handle.toOpaque())
-        if maxAllocation > 0 { TIFFOpenOptionsSetMaxSingleMemAlloc(options, tmsize_t(maxAllocation)) }
+        TIFFOpenOptionsSetMaxSingleMemAlloc(options, tmsize_t(maxAllocation))
 
         guard let tif = TIFFClientOpenExt(name, "r", handle.toOpaque(),
                                           streamRead, streamWrite, streamSeek, streamClose,
