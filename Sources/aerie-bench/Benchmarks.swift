@@ -6,5 +6,6 @@ extension AerieBench {
         DecodeBenchmark.self,
         SixelBenchmark.self,
         ImageEncoderBenchmark.self,
+        TextEncoderBenchmark.self,
     ]
 }
