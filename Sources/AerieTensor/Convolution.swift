@@ -194,17 +194,25 @@ public enum Convolution {
     /// A dense `k×k` convolution by im2col and one matrix product.
     ///
     /// - Parameters:
+    ///   - residual: when given, `(P, cout)` values added before the bias and activation (a
+    ///     ResNet block's shortcut); may alias `output`.
     ///   - weight: `(cout, k, k, cin)` row-major (PyTorch's `(cout, cin, k, k)` permuted at load).
     ///   - columns: scratch of `geometry.outputPixels · k·k·cin` floats.
     public static func dense(
         _ input: UnsafePointer<Float>, inputChannels: Int, geometry g: ConvolutionGeometry,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, outputChannels: Int,
-        activation: Activation, columns: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
+        activation: Activation, residual: UnsafePointer<Float>? = nil,
+        columns: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
     ) {
         im2col(input, channels: inputChannels, geometry: g, columns: columns)
         let k = g.kernel * g.kernel * inputChannels
-        // columns (P, k·k·cin) @ weightᵀ (k·k·cin, cout) -> out (P, cout)
-        BLAS.sgemm(m: g.outputPixels, n: outputChannels, k: k, columns, weight, transposeB: true, output)
+        // columns (P, k·k·cin) @ weightᵀ (k·k·cin, cout) [+ residual] -> out (P, cout)
+        if let residual {
+            if UnsafePointer(output) != residual { output.update(from: residual, count: g.outputPixels * outputChannels) }
+            BLAS.sgemm(m: g.outputPixels, n: outputChannels, k: k, columns, weight, transposeB: true, output, beta: 1)
+        } else {
+            BLAS.sgemm(m: g.outputPixels, n: outputChannels, k: k, columns, weight, transposeB: true, output)
+        }
         addBias(output, rows: g.outputPixels, channels: outputChannels, bias: bias, activation: activation)
     }
 

