@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import AerieImage
 import AerieTensor
+import AerieTestSupport
 @testable import AerieModels
 
 /// The reference fixtures written by `scripts/reference/dump_efficientnet.py`.
@@ -262,6 +263,43 @@ struct EfficientNetLiteReferenceTests {
         let encoded = try chunked.encode(Array(EfficientNetFixtures.syntheticImages[1...2]))
         #expect(zip(encoded.data, pooled.data[1280...]).allSatisfy { abs($0 - $1) < 1e-5 })
     }
+
+    /// Decoded by Aerie and by PIL, then encoded by each side.
+    static func compareReal(model: String) throws {
+        let fixture = try EfficientNetFixtures.file(model)
+        let files = try #require(fixture.metadata["real_images"]).split(separator: ";").map(String.init)
+        let encoder = try EfficientNetLiteEncoder(store: InstalledModels.store, name: model, verifyHash: false)
+        let images = try files.map { try ImageDecoder.decode(contentsOf: try #require(SharedData.url($0))) }
+        let input = encoder.preprocessor.tensor(images)
+        let s = encoder.config.resolution
+        let rowMeans = try fixture.tensor("real.input.row_means", shape: [files.count, 3, s])
+        let expected = try fixture.tensor("real.embedding", shape: [files.count, 1280])
+        let pooled = encoder.features(input)
+        for (b, file) in files.enumerated() {
+            var worst: Float = 0
+            for c in 0..<3 {
+                for y in 0..<s {
+                    var row: Float = 0
+                    for x in 0..<s { row += input.data[((b * s + y) * s + x) * 3 + c] }
+                    worst = max(worst, abs(row / Float(s) - rowMeans.data[(b * 3 + c) * s + y]))
+                }
+            }
+            let (cosine, maxAbs) = rowAgreement(pooled.data[b * 1280 ..< (b + 1) * 1280], expected.data[b * 1280 ..< (b + 1) * 1280])
+            print("\(model) \(file): input row means max abs error \(worst); embedding cosine \(cosine), max abs error \(maxAbs)")
+            #expect(worst < StageTolerance.inputMaxAbs, "\(file): input differs from PIL's by up to \(worst)")
+            #expect(cosine >= StageTolerance.cosine, "\(file): cosine \(cosine)")
+            #expect(maxAbs <= StageTolerance.embeddingMaxAbs, "\(file): max abs error \(maxAbs)")
+        }
+    }
+
+    static var realDataPresent: Bool {
+        SharedData.url("samples/ucm/imgs/1.tif") != nil && SharedData.url("samples/rsicd/imgs/00001.jpg") != nil
+    }
+
+    @Test("Lite0 on real files (TIFF, JPEG) decoded by Aerie matches PIL + PyTorch",
+          .enabled(if: InstalledModels.has("efficientnet-lite0"), InstalledModels.missing("efficientnet-lite0")),
+          .enabled(if: realDataPresent, Comment(rawValue: SharedData.missingMessage("samples"))))
+    func lite0Real() throws { try Self.compareReal(model: "efficientnet-lite0") }
 
     @Test("Lite0 matches stage by stage", .enabled(if: InstalledModels.has("efficientnet-lite0"), InstalledModels.missing("efficientnet-lite0")))
     func lite0() throws { try Self.compare(model: "efficientnet-lite0") }

@@ -31,6 +31,8 @@ Written per model, to ``efficientnet-lite{0,2}.safetensors`` (float32):
     <stage>.top_left, <stage>.bottom_right (n, min(C, 16), 8, 8) corner slices (NCHW), where the
                                            asymmetric SAME padding shows
     embedding                              (n, 1280)   the pooled features, in full
+    real.input.row_means, real.embedding   the same for two real files of ../shared/data (REAL_IMAGES),
+                                           decoded by PIL: derived values only, never the imagery
 for the stages stem, block<mid>, block<last> and head (after the head convolution's ReLU6).
 """
 
@@ -67,6 +69,15 @@ def preprocess(rgb, size):
     return torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))
 
 
+# Real images from ../shared/data (read there, never copied): only derived values are stored.
+REAL_IMAGES = ["samples/ucm/imgs/1.tif", "samples/rsicd/imgs/00001.jpg"]
+
+
+def shared_data_root():
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.environ.get("AERIE_SHARED_DATA") or os.path.join(here, "..", "..", "..", "shared", "data")
+
+
 def stage_tensors(prefix, x):
     x = x.detach().numpy()
     c = min(x.shape[1], 16)
@@ -101,11 +112,18 @@ def dump(name, weights_path, size, out_dir):
         pooled = model._avg_pooling(x).flatten(1)
         assert torch.allclose(model._fc(pooled), model(inputs), atol=1e-5), "pooling path differs"
         tensors["embedding"] = pooled.numpy()
+        # End to end on real files: PIL decodes them (convert("RGB")), the same preprocessing.
+        root = shared_data_root()
+        real = torch.stack([preprocess(np.asarray(Image.open(os.path.join(root, rel)).convert("RGB")), size)
+                            for rel in REAL_IMAGES])
+        tensors["real.input.row_means"] = real.mean(dim=3).numpy()
+        tensors["real.embedding"] = model._avg_pooling(model.extract_features(real)).flatten(1).numpy()
     tensors = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
     metadata = {
         "model": name, "resolution": str(size), "blocks": str(len(model._blocks)),
         "middle_block": str(middle), "last_block": str(last),
         "images": ";".join(f"{w}x{h}:{s}" for w, h, s in IMAGES),
+        "real_images": ";".join(REAL_IMAGES),
         "torch": torch.__version__,
     }
     path = os.path.join(out_dir, f"{name}.safetensors")
