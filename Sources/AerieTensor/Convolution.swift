@@ -75,12 +75,15 @@ public enum Activation: Sendable, Equatable {
         }
     }
 
+    // `replacing(with:where:)` compiles to vector compares and blends; the generic
+    // `pointwiseMin`/`pointwiseMax` were left as scalar loops.
     @inline(__always)
     func apply(_ x: SIMD8<Float>) -> SIMD8<Float> {
         switch self {
         case .identity: x
-        case .relu: pointwiseMax(x, .zero)
-        case .relu6: pointwiseMin(pointwiseMax(x, .zero), SIMD8(repeating: 6))
+        case .relu: x.replacing(with: 0, where: x .< 0)
+        case .relu6:
+            x.replacing(with: 0, where: x .< 0).replacing(with: 6, where: x .> 6)
         }
     }
 }
@@ -247,7 +250,9 @@ public enum Convolution {
                             for kx in kxBegin..<kxEnd {
                                 let x = UnsafeRawPointer(src + kx * c).loadUnaligned(as: SIMD8<Float>.self)
                                 let k = UnsafeRawPointer(w + kx * c).loadUnaligned(as: SIMD8<Float>.self)
-                                acc = acc.addingProduct(x, k)
+                                // Multiply then add: `addingProduct` becomes a libm `fmaf` call per lane
+                                // on CPUs the compiler cannot assume FMA for.
+                                acc += x * k
                             }
                         }
                         UnsafeMutableRawPointer(out + ch).storeBytes(of: activation.apply(acc), as: SIMD8<Float>.self)
@@ -257,8 +262,8 @@ public enum Convolution {
                         var acc = bias[ch]
                         for ky in kyBegin..<kyEnd {
                             for kx in kxBegin..<kxEnd {
-                                acc = acc.addingProduct(image[((iy0 + ky) * g.inputWidth + ix0 + kx) * c + ch],
-                                                        weight[(ky * g.kernel + kx) * c + ch])
+                                acc += image[((iy0 + ky) * g.inputWidth + ix0 + kx) * c + ch]
+                                    * weight[(ky * g.kernel + kx) * c + ch]
                             }
                         }
                         out[ch] = activation.apply(acc)
