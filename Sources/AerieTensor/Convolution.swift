@@ -237,8 +237,55 @@ public enum Convolution {
                 let kyBegin = max(0, -iy0), kyEnd = min(g.kernel, g.inputHeight - iy0)
                 let image = input + n * g.inputHeight * g.inputWidth * c
                 let outRow = output + row * g.outputWidth * c
-                for ox in 0..<g.outputWidth {
+                var ox = 0
+                while ox < g.outputWidth {
                     let ix0 = ox * g.stride - g.padLeft
+                    // Four neighbouring pixels whose windows lie inside the row share each weight
+                    // load (four accumulators fit the 16 SSE registers with the operands).
+                    if ox + 3 < g.outputWidth, ix0 >= 0, ix0 + 3 * g.stride + g.kernel <= g.inputWidth {
+                        let out = outRow + ox * c
+                        let step = g.stride * c
+                        var ch = 0
+                        while ch < vectorEnd {
+                            let b = UnsafeRawPointer(bias + ch).loadUnaligned(as: SIMD8<Float>.self)
+                            var a0 = b, a1 = b, a2 = b, a3 = b
+                            for ky in kyBegin..<kyEnd {
+                                let src = image + ((iy0 + ky) * g.inputWidth + ix0) * c + ch
+                                let w = weight + ky * g.kernel * c + ch
+                                for kx in 0..<g.kernel {
+                                    let k = UnsafeRawPointer(w + kx * c).loadUnaligned(as: SIMD8<Float>.self)
+                                    let x = src + kx * c
+                                    // Multiply then add: `addingProduct` becomes a libm `fmaf` call
+                                    // per lane on CPUs the compiler cannot assume FMA for.
+                                    a0 += UnsafeRawPointer(x).loadUnaligned(as: SIMD8<Float>.self) * k
+                                    a1 += UnsafeRawPointer(x + step).loadUnaligned(as: SIMD8<Float>.self) * k
+                                    a2 += UnsafeRawPointer(x + 2 * step).loadUnaligned(as: SIMD8<Float>.self) * k
+                                    a3 += UnsafeRawPointer(x + 3 * step).loadUnaligned(as: SIMD8<Float>.self) * k
+                                }
+                            }
+                            UnsafeMutableRawPointer(out + ch).storeBytes(of: activation.apply(a0), as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(out + c + ch).storeBytes(of: activation.apply(a1), as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(out + 2 * c + ch).storeBytes(of: activation.apply(a2), as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(out + 3 * c + ch).storeBytes(of: activation.apply(a3), as: SIMD8<Float>.self)
+                            ch += 8
+                        }
+                        while ch < c {
+                            for p in 0..<4 {
+                                var acc = bias[ch]
+                                for ky in kyBegin..<kyEnd {
+                                    for kx in 0..<g.kernel {
+                                        acc += image[((iy0 + ky) * g.inputWidth + ix0 + p * g.stride + kx) * c + ch]
+                                            * weight[(ky * g.kernel + kx) * c + ch]
+                                    }
+                                }
+                                out[p * c + ch] = activation.apply(acc)
+                            }
+                            ch += 1
+                        }
+                        ox += 4
+                        continue
+                    }
+                    // One pixel, clipping its window at the borders.
                     let kxBegin = max(0, -ix0), kxEnd = min(g.kernel, g.inputWidth - ix0)
                     let out = outRow + ox * c
                     var ch = 0
@@ -250,8 +297,6 @@ public enum Convolution {
                             for kx in kxBegin..<kxEnd {
                                 let x = UnsafeRawPointer(src + kx * c).loadUnaligned(as: SIMD8<Float>.self)
                                 let k = UnsafeRawPointer(w + kx * c).loadUnaligned(as: SIMD8<Float>.self)
-                                // Multiply then add: `addingProduct` becomes a libm `fmaf` call per lane
-                                // on CPUs the compiler cannot assume FMA for.
                                 acc += x * k
                             }
                         }
@@ -269,6 +314,7 @@ public enum Convolution {
                         out[ch] = activation.apply(acc)
                         ch += 1
                     }
+                    ox += 1
                 }
             }
         }
