@@ -218,8 +218,15 @@ extension CaptionDataset {
                               issues: inout [DatasetIssue]) -> [String] {
         var found: [String] = []
         var pending: [String] = [""]
+        // Symbolic links to folders are followed once: a link back up the tree would loop forever.
+        var visited = Set<String>()
         while let relative = pending.popLast() {
             let url = relative.isEmpty ? folder : folder.appendingPathComponent(relative, isDirectory: true)
+            guard visited.insert(url.resolvingSymlinksInPath().path).inserted else {
+                issues.append(DatasetIssue(file: file, position: nil,
+                                           problem: .unreadable(path: url.path, reason: "folder already visited (symbolic link loop)")))
+                continue
+            }
             let listing: (files: [String], folders: [String])
             do {
                 listing = try listFolder(url)
