@@ -4,6 +4,8 @@ extension Aerie {
     /// Every subcommand, in the order `aerie --help` lists them. Each lives in its own file.
     static let allSubcommands: [any ParsableCommand.Type] = [
         Preview.self,
+        Embed.self,
+        Models.self,
         Datasets.self,
     ]
 }
