@@ -5,5 +5,6 @@ extension AerieBench {
     static let allBenchmarks: [any ParsableCommand.Type] = [
         DecodeBenchmark.self,
         SixelBenchmark.self,
+        DatasetsBenchmark.self,
     ]
 }
