@@ -42,7 +42,7 @@ public struct DatasetSummary: Sendable, Codable, Equatable {
     public let captionsPerImage: [String: Int]
     /// Caption lengths in words (split on white space).
     public let captionWords: LengthStats?
-    /// Caption lengths in characters.
+    /// Caption lengths in Unicode scalars (characters, for the data sets' ASCII captions).
     public let captionCharacters: LengthStats?
     public let missingImages: Int
     /// The first few missing files, relative to the image root.
@@ -65,8 +65,8 @@ extension CaptionDataset {
             splits[entry.split?.rawValue ?? "(none)", default: 0] += 1
             perImage[String(entry.sentences.count), default: 0] += 1
             for sentence in entry.sentences {
-                words.append(sentence.split(whereSeparator: \.isWhitespace).count)
-                characters.append(sentence.count)
+                words.append(Self.wordCount(sentence))
+                characters.append(sentence.unicodeScalars.count)
                 distinct.insert(sentence)
             }
         }
@@ -83,5 +83,16 @@ extension CaptionDataset {
             missingImages: missing.count,
             missingExamples: missing.prefix(examples).map { images[$0].filename },
             issueCounts: issueCounts)
+    }
+
+    /// Words separated by ASCII white space (grapheme-free, so fast on 50,000 captions).
+    static func wordCount(_ s: String) -> Int {
+        var count = 0, inWord = false
+        for b in s.utf8 {
+            let space = b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D
+            if !space && !inWord { count += 1 }
+            inWord = !space
+        }
+        return count
     }
 }

@@ -142,7 +142,7 @@ extension CaptionDataset {
         let data = try readFile(file, limit: options.maxJSONBytes)
         let parsed = try CaptionJSONParser(file: file, imageRoot: root,
                                            oversizedCaptionBytes: options.oversizedCaptionBytes).parse(data)
-        let missing = options.checkFiles ? missingImages(parsed.images) : []
+        let missing = options.checkFiles ? missingImages(parsed.images, root: root) : []
         return CaptionDataset(kind: .captionJSON, source: file, imageRoot: root, name: parsed.name,
                               images: parsed.images, missing: missing, issues: parsed.issues)
     }
@@ -165,19 +165,24 @@ extension CaptionDataset {
     }
 
     /// The indices of entries whose file does not exist, listing each folder once.
-    static func missingImages(_ images: [ImageEntry]) -> [Int] {
-        var listings: [String: Set<String>] = [:]
+    static func missingImages(_ images: [ImageEntry], root: URL) -> [Int] {
+        let rootPath = root.path.hasSuffix("/") ? String(root.path.dropLast()) : root.path
+        var listings: [Substring: Set<String>] = [:]
         var missing: [Int] = []
         for entry in images {
-            let folder = entry.url.deletingLastPathComponent().path
+            let name = entry.filename
+            let slash = name.lastIndex(of: "/")
+            let folder = slash.map { name[..<$0] } ?? ""
+            let file = slash.map { String(name[name.index(after: $0)...]) } ?? name
             let names: Set<String>
             if let cached = listings[folder] {
                 names = cached
             } else {
-                names = Set((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+                let path = folder.isEmpty ? rootPath : rootPath + "/" + folder
+                names = Set((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
                 listings[folder] = names
             }
-            if !names.contains(entry.url.lastPathComponent) { missing.append(entry.id) }
+            if !names.contains(file) { missing.append(entry.id) }
         }
         return missing
     }
@@ -202,8 +207,9 @@ extension CaptionDataset {
                 path: folder.path,
                 reason: "no image files (\(imageExtensions.sorted().joined(separator: ", "))) found")
         }
+        let rootPath = folder.path.hasSuffix("/") ? folder.path : folder.path + "/"
         let images = relativePaths.enumerated().map { index, path in
-            ImageEntry(id: index, filename: path, url: folder.appendingPathComponent(path),
+            ImageEntry(id: index, filename: path, url: URL(fileURLWithPath: rootPath + path, isDirectory: false),
                        split: nil,
                        label: classFolders ? path.split(separator: "/").first.map(String.init) : nil,
                        sentences: [])
@@ -218,8 +224,15 @@ extension CaptionDataset {
                               issues: inout [DatasetIssue]) -> [String] {
         var found: [String] = []
         var pending: [String] = [""]
+        // Symbolic links to folders are followed once: a link back up the tree would loop forever.
+        var visited = Set<String>()
         while let relative = pending.popLast() {
             let url = relative.isEmpty ? folder : folder.appendingPathComponent(relative, isDirectory: true)
+            guard visited.insert(url.resolvingSymlinksInPath().path).inserted else {
+                issues.append(DatasetIssue(file: file, position: nil,
+                                           problem: .unreadable(path: url.path, reason: "folder already visited (symbolic link loop)")))
+                continue
+            }
             let listing: (files: [String], folders: [String])
             do {
                 listing = try listFolder(url)

@@ -58,7 +58,7 @@ struct SceneBuilder {
         let grade = SynthScene.Grade(
             gain: Float(rng.uniform(0.86...1.12)),
             tint: RGB(Float(rng.uniform(0.95...1.05)), Float(rng.uniform(0.96...1.04)), Float(rng.uniform(0.95...1.06))),
-            haze: Float(rng.uniform(0...0.12)), grain: Float(rng.uniform(0.005...0.025)))
+            haze: Float(rng.uniform(0...0.12)), grain: Float(rng.uniform(0.002...0.008)))
         return SynthScene(facts: facts, ground: ground, ops: ops, grade: grade, noiseSeed: noiseSeed)
     }
 

@@ -67,7 +67,7 @@ public enum CaptionWriter {
                 "\(many) pieces of farmland are divided into neat rectangles",
                 "the farmland is made of \(colours) fields",
                 "there is a piece of farmland with \(colours) parcels",
-                "\(many) rectangular fields of different colours are next to each other",
+                "\(many) rectangular fields of different colors are next to each other",
                 "it is a piece of cropland divided by narrow paths",
                 "\(colours) fields are arranged in rows",
                 "a large area of farmland with \(around)",
@@ -127,7 +127,7 @@ public enum CaptionWriter {
             let sea = p.attribute("sea", "blue")
             var t = [
                 "a yellow beach is between the \(sea) sea and the land",
-                "the \(sea) sea is on the \(side) of a yellow beach",
+                "the \(sea) sea is on the \(side) and a yellow beach is beside it",
                 "white waves hit a long sandy beach",
                 "there is a yellow beach next to the \(sea) ocean",
                 "a beach with \(around) is beside the sea",

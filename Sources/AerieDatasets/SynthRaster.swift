@@ -224,18 +224,16 @@ struct Canvas {
     func rgbaBytes(gain: Float, tint: RGB, haze: Float, grain: Float) -> [UInt8] {
         var out = [UInt8](repeating: 255, count: size * size * 4)
         let hazeColor = RGB(0.72, 0.75, 0.78)
+        let gr = gain * tint.r, gg = gain * tint.g, gb = gain * tint.b
+        @inline(__always) func byte(_ v: Float) -> UInt8 { UInt8(min(max(v * 255 + 0.5, 0), 255)) }
         for y in 0..<size {
             for x in 0..<size {
-                let i = (y * size + x) * 3
+                let i = (y * size + x) * 3, o = (y * size + x) * 4
                 let jitter = grain * (noise.lattice(x &+ 7_919, y &- 3_571) - 0.5) * 2
-                let channels = [(pixels[i], tint.r, hazeColor.r), (pixels[i + 1], tint.g, hazeColor.g),
-                                (pixels[i + 2], tint.b, hazeColor.b)]
-                for (c, (v, t, h)) in channels.enumerated() {
-                    var value = v * gain * t
-                    value += (h - value) * haze
-                    value += jitter
-                    out[(y * size + x) * 4 + c] = UInt8(min(max(value * 255 + 0.5, 0), 255))
-                }
+                let r = pixels[i] * gr, g = pixels[i + 1] * gg, b = pixels[i + 2] * gb
+                out[o] = byte(r + (hazeColor.r - r) * haze + jitter)
+                out[o + 1] = byte(g + (hazeColor.g - g) * haze + jitter)
+                out[o + 2] = byte(b + (hazeColor.b - b) * haze + jitter)
             }
         }
         return out

@@ -7,5 +7,6 @@ extension AerieBench {
         SixelBenchmark.self,
         ImageEncoderBenchmark.self,
         TextEncoderBenchmark.self,
+        DatasetsBenchmark.self,
     ]
 }

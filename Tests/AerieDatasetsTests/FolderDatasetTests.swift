@@ -68,4 +68,15 @@ import Testing
             if case DatasetError.notADataset = error { true } else { false }
         }
     }
+
+    @Test func symbolicLinkLoopsEndWithAnIssue() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try folder.write("a/one.png", "x")
+        try FileManager.default.createSymbolicLink(at: folder.url.appendingPathComponent("a/loop"), withDestinationURL: folder.url)
+        let dataset = try CaptionDataset.load(folder.url)
+        #expect(dataset.kind == .imageFolder)
+        #expect(dataset.images.map(\.filename) == ["a/one.png"])
+        #expect(dataset.issues.contains { if case .unreadable = $0.problem { true } else { false } })
+    }
 }
