@@ -4,5 +4,7 @@ extension AerieBench {
     /// Every benchmark, one file each.
     static let allBenchmarks: [any ParsableCommand.Type] = [
         SearchBenchmark.self,
+        DecodeBenchmark.self,
+        SixelBenchmark.self,
     ]
 }
