@@ -5,5 +5,6 @@ extension Aerie {
     static let allSubcommands: [any ParsableCommand.Type] = [
         Preview.self,
         Datasets.self,
+        Train.self,
     ]
 }
