@@ -7,5 +7,6 @@ extension Aerie {
         Datasets.self,
         Embed.self,
         Models.self,
+        Train.self,
     ]
 }
