@@ -61,7 +61,6 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        
         .target(name: "AerieBrowser", dependencies: ["AerieTerminal"]),
         .target(name: "AerieCurses", dependencies: ["AerieBrowser", "AerieTerminal", "CNcursesw"]),
 

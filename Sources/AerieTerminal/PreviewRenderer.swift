@@ -82,16 +82,20 @@ public enum PreviewRenderer {
     /// - Throws: ``PreviewError`` when libchafa cannot create its objects.
     public static func render(_ image: RGBAImage, configuration: CanvasConfiguration) throws -> PreviewOutput {
         switch configuration.backend {
-        case let .symbols(set):
-            return .cells(try renderCells(image, configuration: configuration, symbols: set))
+        case .symbols:
+            return .cells(try renderCells(image, configuration: configuration))
         case .sixel:
             return .sixel(try renderSixel(image, configuration: configuration))
         }
     }
 
-    /// Symbol backend: a grid of glyphs and colours.
-    public static func renderCells(_ image: RGBAImage, configuration: CanvasConfiguration,
-                                   symbols: SymbolSet) throws -> CellGrid {
+    /// Symbol backend: a grid of glyphs and colours, `configuration.columns` by `.rows` cells.
+    ///
+    /// - Precondition: `configuration.backend` is `.symbols`.
+    public static func renderCells(_ image: RGBAImage, configuration: CanvasConfiguration) throws -> CellGrid {
+        guard case let .symbols(symbols) = configuration.backend else {
+            preconditionFailure("renderCells needs a symbols configuration, got \(configuration.backend)")
+        }
         let canvas = try makeCanvas(image, configuration: configuration, pixelMode: CHAFA_PIXEL_MODE_SYMBOLS,
                                     symbols: symbols)
         defer { chafa_canvas_unref(canvas) }

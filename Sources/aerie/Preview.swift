@@ -171,7 +171,7 @@ struct Preview: AsyncParsableCommand {
                     let (c, r) = sheet.tileGeometry(for: PixelSize(width: item.image.width, height: item.image.height))
                     let configuration = CanvasConfiguration(backend: .symbols(set), columns: c, rows: r, cellPixelSize: cell,
                                                             colors: decision.colors, dither: decision.dither)
-                    tiles.append((try PreviewRenderer.renderCells(item.image, configuration: configuration, symbols: set),
+                    tiles.append((try PreviewRenderer.renderCells(item.image, configuration: configuration),
                                   item.caption))
                 }
                 try sheet.writeSymbolRow(tiles, to: &buffer)

@@ -12,9 +12,11 @@ enum Fixtures {
 /// The installed model store (as the CLI finds it), for tests that need real weights.
 enum InstalledModels {
     static let store = ModelStore()
-    static var hasMiniLM: Bool { store.isInstalled("minilm") }
-    static var missingMessage: Comment {
-        Comment(rawValue: "skipped: all-MiniLM-L6-v2 is not installed in \(store.root.path) (run scripts/setup.sh or `aerie models install`)")
+    static var hasMiniLM: Bool { has("minilm") }
+    static var missingMessage: Comment { missing("minilm") }
+    static func has(_ name: String) -> Bool { store.isInstalled(name) }
+    static func missing(_ name: String) -> Comment {
+        Comment(rawValue: "skipped: \(name) is not installed in \(store.root.path) (run scripts/setup.sh or `aerie models install`)")
     }
 }
 
