@@ -8,5 +8,9 @@ extension Aerie {
         Embed.self,
         Models.self,
         Train.self,
+        Index.self,
+        Search.self,
+        Neighbors.self,
+        Eval.self,
     ]
 }
