@@ -57,9 +57,9 @@ struct Index: ParsableCommand {
         var phase: IndexingProgress.Phase?
         let summary = try builder.update(data) { progress in
             if progress.phase != phase {
-                if let bar, let phase, phase != .vectors { bar.finish(bar.total) }
+                if let bar, phase != .vectors { bar.finish(bar.total) }
                 phase = progress.phase
-                bar = ProgressBar(title: progress.phase.rawValue, total: progress.total)
+                bar = progress.total > 0 ? ProgressBar(title: progress.phase.rawValue, total: progress.total) : nil
             }
             bar?.update(progress.done)
             if interruptRequested != 0 { throw IndexError.cancelled }
