@@ -3,6 +3,7 @@ import ArgumentParser
 extension AerieBench {
     /// Every benchmark, one file each.
     static let allBenchmarks: [any ParsableCommand.Type] = [
+        SearchBenchmark.self,
         DecodeBenchmark.self,
         SixelBenchmark.self,
         ImageEncoderBenchmark.self,
