@@ -3,5 +3,7 @@ import ArgumentParser
 extension AerieBench {
     /// Every benchmark, one file each.
     static let allBenchmarks: [any ParsableCommand.Type] = [
+        DecodeBenchmark.self,
+        ImageEncoderBenchmark.self,
     ]
 }
