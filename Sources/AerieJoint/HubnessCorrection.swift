@@ -23,31 +23,40 @@ public enum HubnessCorrection: Sendable, Equatable, Codable {
         }
     }
 
-    /// Corrects `scores` (`gallery × queries`, row-major: one row per gallery item) in place,
-    /// using the same queries as the reference set.
-    public func apply(toGalleryRows scores: inout [Float], galleryCount: Int, queryCount: Int) {
+    /// The per-gallery-item correction learned from reference queries: a corrected score is
+    /// `scale · s(q, g) − offsets[g]`. Search computes this once (e.g. against every caption of an
+    /// index) and applies it to each new query's scores.
+    ///
+    /// - Parameter scores: `gallery × referenceQueries`, row-major (one row per gallery item).
+    public func offsets(galleryRows scores: [Float], galleryCount: Int, queryCount: Int) -> (scale: Float, offsets: [Float]) {
         precondition(scores.count == galleryCount * queryCount, "scores must be gallery × queries")
         switch self {
         case .none:
-            return
+            return (1, [Float](repeating: 0, count: galleryCount))
         case let .invertedSoftmax(beta):
-            for g in 0..<galleryCount {
-                let row = g * queryCount
-                var maxValue = -Float.infinity
-                for q in 0..<queryCount { maxValue = max(maxValue, beta * scores[row + q]) }
-                var sum: Double = 0
-                for q in 0..<queryCount { sum += Double(exp(beta * scores[row + q] - maxValue)) }
-                let offset = maxValue + Float(log(sum))
-                for q in 0..<queryCount { scores[row + q] = beta * scores[row + q] - offset }
+            let offsets = (0..<galleryCount).map { g -> Float in
+                let row = scores[g * queryCount ..< (g + 1) * queryCount]
+                let maxValue = row.reduce(-Float.infinity) { max($0, beta * $1) }
+                let sum = row.reduce(0.0) { $0 + Double(exp(beta * $1 - maxValue)) }
+                return maxValue + Float(log(sum))
             }
+            return (beta, offsets)
         case let .csls(k):
             let kk = max(1, min(k, queryCount))
-            for g in 0..<galleryCount {
-                let row = g * queryCount
-                let top = Self.largest(kk, of: scores[row ..< row + queryCount])
-                let r = top.reduce(0, +) / Float(kk)
-                for q in 0..<queryCount { scores[row + q] = 2 * scores[row + q] - r }
+            let offsets = (0..<galleryCount).map { g -> Float in
+                Self.largest(kk, of: scores[g * queryCount ..< (g + 1) * queryCount]).reduce(0, +) / Float(kk)
             }
+            return (2, offsets)
+        }
+    }
+
+    /// Corrects `scores` (`gallery × queries`, row-major: one row per gallery item) in place,
+    /// using the same queries as the reference set.
+    public func apply(toGalleryRows scores: inout [Float], galleryCount: Int, queryCount: Int) {
+        guard self != .none else { return }
+        let (scale, offsets) = offsets(galleryRows: scores, galleryCount: galleryCount, queryCount: queryCount)
+        for g in 0..<galleryCount {
+            for q in 0..<queryCount { scores[g * queryCount + q] = scale * scores[g * queryCount + q] - offsets[g] }
         }
     }
 

@@ -23,8 +23,9 @@ public struct AdamW: Sendable {
     public mutating func update(_ values: inout [Float], name: String, gradient: [Float], learningRate: Float) {
         precondition(values.count == gradient.count, "AdamW: gradient of \(name) has the wrong size")
         precondition(step > 0, "AdamW: call beginStep() first")
-        var m = firstMoment[name] ?? [Float](repeating: 0, count: values.count)
-        var v = secondMoment[name] ?? [Float](repeating: 0, count: values.count)
+        // Taken out of the dictionaries while updated, so the arrays are not copied.
+        var m = firstMoment.removeValue(forKey: name) ?? [Float](repeating: 0, count: values.count)
+        var v = secondMoment.removeValue(forKey: name) ?? [Float](repeating: 0, count: values.count)
         let correction1 = 1 - pow(beta1, Float(step))
         let correction2 = 1 - pow(beta2, Float(step))
         let decay = name.hasPrefix("w") ? 1 - learningRate * weightDecay : 1

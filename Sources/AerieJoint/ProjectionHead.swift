@@ -10,7 +10,7 @@ public enum HeadKind: String, Codable, Sendable, CaseIterable {
 }
 
 /// The hidden non-linearity of an `mlp` head.
-public enum Activation: String, Codable, Sendable, CaseIterable {
+public enum HeadActivation: String, Codable, Sendable, CaseIterable {
     case relu
     /// GELU, tanh approximation.
     case gelu
@@ -23,7 +23,7 @@ public struct HeadConfiguration: Codable, Sendable, Equatable {
     public var outputDimension: Int
     /// Width of the hidden layer (`mlp` only).
     public var hiddenDimension: Int
-    public var activation: Activation
+    public var activation: HeadActivation
     /// Adds a linear skip path `Ws x` to an `mlp` head, so it starts as a linear map plus a correction.
     public var residual: Bool
     /// Probability of zeroing a hidden unit while training (`mlp` only; inverted dropout).
@@ -31,7 +31,7 @@ public struct HeadConfiguration: Codable, Sendable, Equatable {
 
     public init(
         kind: HeadKind, inputDimension: Int, outputDimension: Int, hiddenDimension: Int = 1024,
-        activation: Activation = .gelu, residual: Bool = false, dropout: Float = 0
+        activation: HeadActivation = .gelu, residual: Bool = false, dropout: Float = 0
     ) {
         precondition(inputDimension > 0 && outputDimension > 0 && hiddenDimension > 0, "head dimensions must be positive")
         precondition(dropout >= 0 && dropout < 1, "dropout must be in [0, 1)")

@@ -96,7 +96,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var head: HeadKind = .mlp
     public var dimension: Int = 512
     public var hiddenDimension: Int = 1024
-    public var activation: Activation = .gelu
+    public var activation: HeadActivation = .gelu
     public var residual: Bool = false
     public var dropout: Float = 0
     public var loss: LossKind = .infoNCE(temperature: 0.05, learnable: false)

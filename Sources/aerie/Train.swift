@@ -58,6 +58,7 @@ struct Train: AsyncParsableCommand {
 
     @Option(help: "Hidden activation of mlp heads: relu or gelu.")
     var activation: AerieJoint.Activation = .gelu
+    var activation: HeadActivation = .gelu
 
     @Flag(help: "Add a linear skip path to mlp heads.")
     var residual = false
@@ -354,3 +355,4 @@ enum EpochTable {
 
 extension HeadKind: ExpressibleByArgument {}
 extension AerieJoint.Activation: ExpressibleByArgument {}
+extension HeadActivation: ExpressibleByArgument {}
