@@ -61,8 +61,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        
-        .target(name: "AerieBrowser", dependencies: ["AerieTerminal"]),
+
+        .target(
+            name: "AerieBrowser",
+            dependencies: ["AerieTerminal", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .target(name: "AerieCurses", dependencies: ["AerieBrowser", "AerieTerminal", "CNcursesw"]),
 
         // Executables.
