@@ -1,1 +1,0 @@
-// AerieTerminal: see Package.swift for what this module holds.

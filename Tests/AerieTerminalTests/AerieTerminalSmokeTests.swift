@@ -1,6 +1,0 @@
-import Testing
-import AerieTerminal
-
-@Test func AerieTerminalModuleLinks() {
-    #expect(Bool(true))
-}
