@@ -1,4 +1,5 @@
 import AerieBrowser
+import AerieTerminal
 import CNcursesw
 
 /// Maps the view's colours onto what the terminal has, and hands out colour pairs.
@@ -51,9 +52,14 @@ struct ColorMap {
     /// A terminal colour index, or -1 for the default.
     private func index(_ color: CellColor) -> Int32 {
         switch color {
-        case .terminalDefault: return -1
-        case let .standard(n): return colorCount >= 16 ? Int32(n) : Int32(n % 8)
+        case .none: return -1
+        case let .palette(n):
+            if n < 16 { return colorCount >= 16 ? Int32(n) : Int32(n % 8) }
+            if colorCount >= 256 && colorCount < (1 << 24) { return Int32(n) }
+            let (r, g, b) = XtermPalette.rgb(n)
+            return index(.rgb(r, g, b))
         case let .rgb(r, g, b):
+            if colorCount >= (1 << 24) { return Int32(r) << 16 | Int32(g) << 8 | Int32(b) }
             if colorCount >= 256 { return ColorMap.xterm256(r, g, b) }
             return ColorMap.nearestBasic(r, g, b)
         }

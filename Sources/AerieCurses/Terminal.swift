@@ -1,4 +1,5 @@
 import AerieBrowser
+import AerieTerminal
 import CNcursesw
 import Glibc
 

@@ -1,15 +1,4 @@
-/// A colour a cell can be drawn in.
-///
-/// The view speaks in 24-bit colours and the 16 standard terminal colours; the runtime maps them
-/// onto what the terminal has (256 colours, 8 colours, or none under `NO_COLOR`).
-public enum CellColor: Hashable, Sendable {
-    /// The terminal's own foreground or background.
-    case terminalDefault
-    /// One of the 16 standard colours (0–7 normal, 8–15 bright).
-    case standard(UInt8)
-    /// A 24-bit colour.
-    case rgb(UInt8, UInt8, UInt8)
-}
+import AerieTerminal
 
 /// Text attributes of a cell.
 public struct CellAttributes: OptionSet, Hashable, Sendable {
@@ -29,8 +18,8 @@ public struct CellStyle: Hashable, Sendable {
     public var attributes: CellAttributes
 
     public init(
-        foreground: CellColor = .terminalDefault,
-        background: CellColor = .terminalDefault,
+        foreground: CellColor = .none,
+        background: CellColor = .none,
         attributes: CellAttributes = []
     ) {
         self.foreground = foreground
@@ -41,11 +30,11 @@ public struct CellStyle: Hashable, Sendable {
     public static let plain = CellStyle()
 }
 
-/// One terminal cell: a grapheme, how many columns it covers, and its style.
+/// One cell of the screen buffer: a grapheme, how many columns it covers, and its style.
 ///
 /// A wide grapheme (width 2) sits in its first cell; the cell to its right is a continuation
 /// (`width == 0`, empty glyph) that the runtime never writes.
-public struct Cell: Hashable, Sendable {
+public struct ScreenCell: Hashable, Sendable {
     public var glyph: String
     public var width: UInt8
     public var style: CellStyle
@@ -56,7 +45,7 @@ public struct Cell: Hashable, Sendable {
         self.style = style
     }
 
-    public static let blank = Cell(glyph: " ")
+    public static let blank = ScreenCell(glyph: " ")
 
     /// Whether this cell is the right half of a wide grapheme.
     public var isContinuation: Bool { width == 0 }
@@ -130,7 +119,7 @@ public struct SixelPlacement: Hashable, Sendable {
 /// and where the terminal cursor should sit.
 public struct Screen: Hashable, Sendable {
     public private(set) var size: Size
-    public private(set) var cells: [Cell]
+    public private(set) var cells: [ScreenCell]
     /// Sixel images the runtime writes after drawing the cells (their cells are left blank).
     public var sixels: [SixelPlacement] = []
     /// Where the terminal's cursor is shown, or `nil` to hide it.
@@ -152,7 +141,7 @@ public struct Screen: Hashable, Sendable {
     public var bounds: Rect { Rect(x: 0, y: 0, width: size.width, height: size.height) }
 
     /// The cell at column `x`, row `y` (which must be on the screen).
-    public subscript(x: Int, y: Int) -> Cell {
+    public subscript(x: Int, y: Int) -> ScreenCell {
         get {
             precondition(x >= 0 && x < size.width && y >= 0 && y < size.height, "cell (\(x),\(y)) outside \(size)")
             return cells[y * size.width + x]
@@ -168,7 +157,7 @@ public struct Screen: Hashable, Sendable {
         let clipped = clip(area)
         for y in clipped.y..<clipped.maxY {
             for x in clipped.x..<clipped.maxX {
-                self[x, y] = Cell(glyph: glyph, width: 1, style: style)
+                self[x, y] = ScreenCell(glyph: glyph, width: 1, style: style)
             }
         }
     }
@@ -183,46 +172,65 @@ public struct Screen: Hashable, Sendable {
         guard y >= 0, y < size.height, x < size.width else { return 0 }
         let end = min(size.width, limit.map { x + max(0, $0) } ?? size.width)
         var column = x
-        for grapheme in text {
-            let w = TextWidth.columns(of: grapheme)
-            if w == 0 { continue }
+        for (glyph, w) in Screen.cells(of: text) {
             if column + w > end {
-                if column < end, column >= 0 { self[column, y] = Cell(glyph: " ", width: 1, style: style) }
+                if column < end, column >= 0 { self[column, y] = ScreenCell(glyph: " ", width: 1, style: style) }
                 column = end
                 break
             }
             if column >= 0 {
-                self[column, y] = Cell(glyph: String(grapheme), width: UInt8(w), style: style)
-                if w == 2 { self[column + 1, y] = Cell(glyph: "", width: 0, style: style) }
+                self[column, y] = ScreenCell(glyph: glyph, width: UInt8(w), style: style)
+                if w == 2 { self[column + 1, y] = ScreenCell(glyph: "", width: 0, style: style) }
             }
             column += w
         }
         return column - x
     }
 
-    /// Copies a grid of cells (an image preview) into `area`, clipped.
+    /// Copies a symbol preview (AerieTerminal's cell grid, one-cell glyphs) into `area`, clipped.
     public mutating func blit(_ grid: CellGrid, at origin: (x: Int, y: Int), within area: Rect) {
-        for gy in 0..<grid.size.height {
+        for gy in 0..<grid.rows {
             let y = origin.y + gy
-            guard y >= area.y, y < area.maxY, y < size.height else { continue }
-            for gx in 0..<grid.size.width {
+            guard y >= area.y, y < area.maxY, y >= 0, y < size.height else { continue }
+            for gx in 0..<grid.columns {
                 let x = origin.x + gx
-                guard x >= area.x, x < area.maxX, x < size.width else { continue }
+                guard x >= area.x, x < area.maxX, x >= 0, x < size.width else { continue }
                 let cell = grid[gx, gy]
-                if cell.width == 2 && x + 1 >= min(area.maxX, size.width) {
-                    self[x, y] = Cell(glyph: " ", width: 1, style: cell.style)
-                } else {
-                    self[x, y] = cell
+                let glyph = TerminalText.sanitize(String(cell.glyph))
+                let ok = TerminalText.displayWidth(glyph) == 1
+                self[x, y] = ScreenCell(glyph: ok ? glyph : " ", width: 1,
+                                        style: CellStyle(foreground: cell.foreground, background: cell.background))
+            }
+        }
+    }
+
+    /// Splits sanitized text into cells the way a terminal advances its cursor: a grapheme of
+    /// width 1 or 2 whose other scalars take no room is one cell; anything else (an emoji ZWJ
+    /// sequence, which wcwidth counts per component) is drawn scalar by scalar. Zero-width
+    /// graphemes are dropped.
+    static func cells(of text: String) -> [(String, Int)] {
+        var out: [(String, Int)] = []
+        for grapheme in text {
+            let scalars = grapheme.unicodeScalars
+            let first = scalars.first.map { TerminalText.displayWidth($0) } ?? 0
+            let total = TerminalText.displayWidth(grapheme)
+            if first > 0 && total == first {
+                out.append((String(grapheme), first))
+            } else {
+                for scalar in scalars {
+                    let w = TerminalText.displayWidth(scalar)
+                    if w > 0 { out.append((String(scalar), w)) }
                 }
             }
         }
+        return out
     }
 
     /// Drops every colour, keeping attributes (for `NO_COLOR`).
     public mutating func removeColors() {
         for i in cells.indices {
-            cells[i].style.foreground = .terminalDefault
-            cells[i].style.background = .terminalDefault
+            cells[i].style.foreground = .none
+            cells[i].style.background = .none
         }
     }
 
@@ -254,19 +262,4 @@ public struct Screen: Hashable, Sendable {
         hasher.combine(size)
         hasher.combine(cells)
     }
-}
-
-/// A rectangular grid of cells: an image preview rendered as glyphs with colours.
-public struct CellGrid: Hashable, Sendable {
-    public let size: Size
-    public private(set) var cells: [Cell]
-
-    /// - Precondition: `cells.count == size.width * size.height`.
-    public init(size: Size, cells: [Cell]) {
-        precondition(cells.count == size.width * size.height, "a \(size) grid needs \(size.width * size.height) cells, got \(cells.count)")
-        self.size = size
-        self.cells = cells
-    }
-
-    public subscript(x: Int, y: Int) -> Cell { cells[y * size.width + x] }
 }

@@ -1,3 +1,5 @@
+import AerieTerminal
+
 /// What the browser asks of the search engine. The runtime calls it on a background worker to
 /// carry out the browser's effects; the view never sees it.
 ///
@@ -140,28 +142,21 @@ public struct Neighbours: Hashable, Sendable {
     }
 }
 
-/// How image previews are drawn.
-public enum PreviewMode: String, Hashable, Sendable, CaseIterable {
-    case sixel
-    case symbols
-    case ascii
-
+extension PreviewMode {
     /// The next mode in the cycle sixel → symbols → ascii → sixel (sixel only when available).
     public func next(sixelAvailable: Bool) -> PreviewMode {
         switch self {
         case .sixel: return .symbols
-        case .symbols: return .ascii
+        case .symbols, .auto: return .ascii
         case .ascii: return sixelAvailable ? .sixel : .symbols
         }
     }
 }
 
-/// A rendered preview.
+/// A rendered preview, or why there is none.
 public enum PreviewImage: Hashable, Sendable {
-    /// Glyphs with colours (symbols or ASCII).
-    case cells(CellGrid)
-    /// Sixel bytes covering `size` cells.
-    case sixel(bytes: [UInt8], size: Size)
+    /// Cells (symbols or ASCII) or sixel bytes, from AerieTerminal's renderer.
+    case rendered(PreviewOutput)
     /// Nothing to show, and why (a decode error, a missing file).
     case unavailable(String)
 }

@@ -1,3 +1,5 @@
+import AerieTerminal
+
 /// Settings fixed for a browsing session.
 public struct BrowserConfig: Hashable, Sendable {
     /// How long typing must pause before a search runs.
@@ -103,7 +105,7 @@ public struct BrowserState: Hashable, Sendable {
         self.config = config
         self.info = info
         self.size = size
-        self.previewMode = (previewMode == .sixel && !config.sixelAvailable) ? .symbols : previewMode
+        self.previewMode = (previewMode == .auto || (previewMode == .sixel && !config.sixelAvailable)) ? .symbols : previewMode
     }
 
     /// The trimmed query text, as searched and labelled.

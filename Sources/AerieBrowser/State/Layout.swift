@@ -1,3 +1,5 @@
+import AerieTerminal
+
 /// Where each part of the browser goes for a given terminal size. Shared by `update` (which
 /// must know what previews and pages to ask for) and `view` (which draws there).
 public struct BrowserLayout: Hashable, Sendable {

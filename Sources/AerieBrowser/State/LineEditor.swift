@@ -1,3 +1,4 @@
+import AerieTerminal
 /// A one-line text editor: the query line.
 ///
 /// The text is kept as graphemes so the cursor never stands inside a character, whatever its
@@ -99,7 +100,7 @@ public struct LineEditor: Hashable, Sendable {
     /// and the cursor's column within it.
     public func visible(width: Int) -> (text: String, cursorColumn: Int) {
         guard width > 1 else { return ("", 0) }
-        let widths = graphemes.map { max(1, TextWidth.columns(of: $0)) }
+        let widths = graphemes.map { g in Screen.cells(of: TerminalText.sanitize(String(g))).reduce(0) { $0 + $1.1 } }
         // Start from the cursor and walk left while the text before it fits (leave one column
         // for the cursor itself).
         var start = cursor
@@ -115,7 +116,7 @@ public struct LineEditor: Hashable, Sendable {
             end += 1
         }
         let cursorColumn = widths[start..<cursor].reduce(0, +)
-        let shown = graphemes[start..<end].map { DisplayText.sanitize(String($0)) }.joined()
+        let shown = graphemes[start..<end].map { TerminalText.sanitize(String($0)) }.joined()
         return (shown, cursorColumn)
     }
 }

@@ -1,3 +1,5 @@
+import AerieTerminal
+
 /// A key the user pressed, as the runtime decodes it.
 public enum Key: Hashable, Sendable {
     /// A printable grapheme.

@@ -1,3 +1,4 @@
+import AerieTerminal
 /// The browser's logic: pure functions from state and message to new state and effects.
 public enum Browser {
     /// The effects to run when the browser starts: load labels and history.
@@ -249,7 +250,7 @@ public enum Browser {
                 return pushNeighbours(&state, imageID: content.nearestImages[page.selectedImage].id)
             case .captions:
                 guard content.nearestCaptions.indices.contains(page.selectedCaption) else { return [] }
-                let caption = DisplayText.sanitize(content.nearestCaptions[page.selectedCaption].text)
+                let caption = TerminalText.sanitize(content.nearestCaptions[page.selectedCaption].text)
                 state.neighbourStack = []
                 state.query.setText(caption)
                 state.focus = .results

@@ -1,3 +1,4 @@
+import AerieTerminal
 extension Browser {
     /// Draws the whole browser for a terminal of `size`. Pure: the same state and size always
     /// give the same screen.
@@ -69,18 +70,18 @@ extension Browser {
             text = "\(formatCount(state.results.count)) results for “\(state.resultsQuery)”"
             if state.searching { text += " · searching…" }
         }
-        let used = screen.put(DisplayText.sanitize(text), x: x, y: row.y, limit: row.maxX - x, style: Theme.dim)
+        let used = screen.put(TerminalText.sanitize(text), x: x, y: row.y, limit: row.maxX - x, style: Theme.dim)
         x += used
         if let notice = state.notice, x + 4 < row.maxX {
             let style = notice.contains("NOT") || notice.contains("failed") || notice.contains("cannot") ? Theme.error : Theme.notice
-            screen.put(" · " + DisplayText.sanitize(notice), x: x, y: row.y, limit: row.maxX - x, style: style)
+            screen.put(" · " + TerminalText.sanitize(notice), x: x, y: row.y, limit: row.maxX - x, style: style)
         }
     }
 
     private static func drawStatus(_ state: BrowserState, _ layout: BrowserLayout, _ screen: inout Screen) {
         let row = layout.statusRow
         screen.fill(row, style: Theme.status)
-        var parts = [DisplayText.sanitize(state.info.modelName), "\(formatCount(state.info.imageCount)) images"]
+        var parts = [TerminalText.sanitize(state.info.modelName), "\(formatCount(state.info.imageCount)) images"]
         if let ms = state.searchMilliseconds { parts.append(formatMilliseconds(ms)) }
         parts.append("preview \(state.previewMode.rawValue)")
         parts.append(state.feedback ? "feedback ON" : "feedback off")
@@ -94,7 +95,7 @@ extension Browser {
             hints = "r/n/0-3 label  f feedback  g grid  ? keys  q quit "
         }
         let leftWidth = screen.put(left, x: row.x, y: row.y, limit: row.width, style: Theme.status)
-        let hintWidth = TextWidth.columns(of: hints)
+        let hintWidth = TerminalText.displayWidth(hints)
         if leftWidth + 2 + hintWidth <= row.width {
             screen.put(hints, x: row.maxX - hintWidth, y: row.y, style: Theme.status)
         }
@@ -124,12 +125,12 @@ extension Browser {
             x += screen.put(formatScore(item.score) + " ", x: x, y: y, limit: rows.maxX - x, style: isSelected ? base : Theme.score)
             let (mark, markStyle) = Theme.mark(grade: state.grade(of: item.id))
             x += screen.put(mark + " ", x: x, y: y, limit: rows.maxX - x, style: isSelected ? base : markStyle)
-            let name = DisplayText.sanitize(item.name)
-            let nameWidth = min(TextWidth.columns(of: name), max(12, (rows.maxX - x) / 2))
+            let name = TerminalText.sanitize(item.name)
+            let nameWidth = min(TerminalText.displayWidth(name), max(12, (rows.maxX - x) / 2))
             x += screen.put(name, x: x, y: y, limit: nameWidth, style: isSelected ? base : Theme.title)
             x += 2
             if x < rows.maxX {
-                screen.put(DisplayText.sanitize(item.caption), x: x, y: y, limit: rows.maxX - x, style: isSelected ? base : Theme.caption)
+                screen.put(TerminalText.sanitize(item.caption), x: x, y: y, limit: rows.maxX - x, style: isSelected ? base : Theme.caption)
             }
         }
     }
@@ -142,7 +143,7 @@ extension Browser {
         let captions = layout.previewCaptions
         guard !captions.isEmpty else { return }
         var row = 0
-        screen.put(DisplayText.sanitize(item.name), x: captions.x, y: captions.y, limit: captions.width, style: Theme.title)
+        screen.put(TerminalText.sanitize(item.name), x: captions.x, y: captions.y, limit: captions.width, style: Theme.title)
         row += 1
         if row < captions.height {
             row += screen.paragraph(item.caption, in: captions, firstRow: row, style: Theme.caption, indent: "  ")
@@ -186,7 +187,7 @@ extension Browser {
         let (mark, markStyle) = Theme.mark(grade: state.grade(of: content.image.id))
         var x = own.x
         x += screen.put(mark + " ", x: x, y: own.y, limit: own.width, style: markStyle)
-        screen.put(DisplayText.sanitize(content.image.name), x: x, y: own.y, limit: own.maxX - x, style: Theme.title)
+        screen.put(TerminalText.sanitize(content.image.name), x: x, y: own.y, limit: own.maxX - x, style: Theme.title)
         var row = 1
         for caption in content.captions where row < own.height {
             row += screen.paragraph("• " + caption, in: own, firstRow: row, style: Theme.caption, indent: "  ")
@@ -211,7 +212,7 @@ extension Browser {
             x += screen.put(formatScore(item.score) + " ", x: x, y: y, limit: images.width, style: style)
             let (m, ms) = Theme.mark(grade: state.grade(of: item.id))
             x += screen.put(m + " ", x: x, y: y, limit: images.maxX - x, style: i == page.selectedImage ? style : ms)
-            screen.put(DisplayText.sanitize(item.name), x: x, y: y, limit: images.maxX - x, style: style)
+            screen.put(TerminalText.sanitize(item.name), x: x, y: y, limit: images.maxX - x, style: style)
         }
 
         let captions = layout.nearestCaptions
@@ -226,7 +227,7 @@ extension Browser {
             let style: CellStyle = i == page.selectedCaption ? (imagesFocused ? Theme.selectedUnfocused : Theme.selected) : .plain
             screen.fill(Rect(x: captions.x, y: y, width: captions.width, height: 1), style: style)
             let x = captions.x + screen.put(formatScore(hit.score) + " ", x: captions.x, y: y, limit: captions.width, style: style)
-            screen.put(DisplayText.sanitize(hit.text), x: x, y: y, limit: captions.maxX - x, style: style)
+            screen.put(TerminalText.sanitize(hit.text), x: x, y: y, limit: captions.maxX - x, style: style)
         }
     }
 

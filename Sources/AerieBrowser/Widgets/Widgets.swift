@@ -1,16 +1,17 @@
+import AerieTerminal
 /// Small widgets that render into an area of a screen buffer.
 extension Screen {
     /// Draws a one-line text clipped to `area`'s first row, padded with `style` to its width.
     mutating func line(_ text: String, in area: Rect, style: CellStyle = .plain) {
         guard !area.isEmpty else { return }
         fill(area.row(0), style: style)
-        put(DisplayText.sanitize(text), x: area.x, y: area.y, limit: area.width, style: style)
+        put(TerminalText.sanitize(text), x: area.x, y: area.y, limit: area.width, style: style)
     }
 
     /// Word-wraps sanitized `text` into `area` from row `firstRow`; returns the rows used.
     @discardableResult
     mutating func paragraph(_ text: String, in area: Rect, firstRow: Int = 0, style: CellStyle = .plain, indent: String = "") -> Int {
-        let lines = Screen.wrap(DisplayText.sanitize(text), width: area.width, indent: indent)
+        let lines = Screen.wrap(TerminalText.sanitize(text), width: area.width, indent: indent)
         var used = 0
         for (i, l) in lines.enumerated() {
             let row = firstRow + i
@@ -28,9 +29,9 @@ extension Screen {
         var current = ""
         var currentWidth = 0
         var needSpace = false
-        let indentWidth = TextWidth.columns(of: indent)
+        let indentWidth = TerminalText.displayWidth(indent)
         for word in text.split(separator: " ", omittingEmptySubsequences: true) {
-            let w = TextWidth.columns(of: String(word))
+            let w = TerminalText.displayWidth(String(word))
             if needSpace && currentWidth + 1 + w > width {
                 lines.append(current)
                 current = indent
@@ -65,7 +66,7 @@ extension Screen {
         put("└", x: area.x, y: area.maxY - 1, style: style)
         put("┘", x: area.maxX - 1, y: area.maxY - 1, style: style)
         if let title {
-            put(" \(DisplayText.sanitize(title)) ", x: area.x + 2, y: area.y, limit: area.width - 4, style: Theme.title)
+            put(" \(TerminalText.sanitize(title)) ", x: area.x + 2, y: area.y, limit: area.width - 4, style: Theme.title)
         }
     }
 
@@ -73,15 +74,15 @@ extension Screen {
     mutating func preview(_ image: PreviewImage?, in area: Rect, pending: Bool) {
         guard !area.isEmpty else { return }
         switch image {
-        case let .cells(grid)?:
-            let x = area.x + max(0, (area.width - grid.size.width) / 2)
-            let y = area.y + max(0, (area.height - grid.size.height) / 2)
+        case let .rendered(.cells(grid))?:
+            let x = area.x + max(0, (area.width - grid.columns) / 2)
+            let y = area.y + max(0, (area.height - grid.rows) / 2)
             blit(grid, at: (x, y), within: area)
-        case let .sixel(bytes, size)?:
-            let w = min(size.width, area.width), h = min(size.height, area.height)
+        case let .rendered(.sixel(sixel))?:
+            let w = min(sixel.columns, area.width), h = min(sixel.rows, area.height)
             let placed = Rect(x: area.x + max(0, (area.width - w) / 2), y: area.y + max(0, (area.height - h) / 2), width: w, height: h)
             fill(placed)
-            sixels.append(SixelPlacement(area: placed, bytes: bytes))
+            sixels.append(SixelPlacement(area: placed, bytes: sixel.bytes))
         case let .unavailable(reason)?:
             paragraph("(no preview: \(reason))", in: area, firstRow: area.height / 2, style: Theme.dim)
         case nil:
