@@ -21,7 +21,11 @@ extension Browser {
                 drawPreviewColumn(sized, layout, &screen)
             }
             drawStatus(sized, layout, &screen)
-            if sized.showHelp { drawHelp(layout, &screen) }
+            if sized.showHelp {
+                // Sixel pixels would cover the help box: leave them out while it is open.
+                screen.sixels = []
+                drawHelp(layout, &screen)
+            }
         }
         if state.config.noColor { screen.removeColors() }
         return screen
@@ -81,23 +85,26 @@ extension Browser {
     private static func drawStatus(_ state: BrowserState, _ layout: BrowserLayout, _ screen: inout Screen) {
         let row = layout.statusRow
         screen.fill(row, style: Theme.status)
-        var parts = [TerminalText.sanitize(state.info.modelName), "\(formatCount(state.info.imageCount)) images"]
+        var parts = [TerminalText.truncated(TerminalText.sanitize(state.info.modelName), toWidth: 28), "\(formatCount(state.info.imageCount)) images"]
         if let ms = state.searchMilliseconds { parts.append(formatMilliseconds(ms)) }
-        parts.append("preview \(state.previewMode.rawValue)")
+        parts.append(state.previewMode.rawValue)
         parts.append(state.feedback ? "feedback ON" : "feedback off")
         let left = " " + parts.joined(separator: " · ")
-        let hints: String
+        let hints: [String]
         if !state.neighbourStack.isEmpty {
-            hints = "Tab section  Enter open/search  Esc back  ? keys  q quit "
+            hints = ["Tab list  Enter open  Esc back  ? keys  q quit ", "Esc back  q quit "]
         } else if state.focus == .query {
-            hints = "Enter/Tab results  ↑↓ history  F1 keys  ^C quit "
+            hints = ["Enter results  ↑↓ history  F1 keys  ^C quit ", "F1 keys  ^C quit "]
         } else {
-            hints = "r/n/0-3 label  f feedback  g grid  ? keys  q quit "
+            hints = ["r/n/0-3 label  f feedback  ? keys  q quit ", "? keys  q quit "]
         }
         let leftWidth = screen.put(left, x: row.x, y: row.y, limit: row.width, style: Theme.status)
-        let hintWidth = TerminalText.displayWidth(hints)
-        if leftWidth + 2 + hintWidth <= row.width {
-            screen.put(hints, x: row.maxX - hintWidth, y: row.y, style: Theme.status)
+        for hint in hints {
+            let hintWidth = TerminalText.displayWidth(hint)
+            if leftWidth + 2 + hintWidth <= row.width {
+                screen.put(hint, x: row.maxX - hintWidth, y: row.y, style: Theme.status)
+                break
+            }
         }
     }
 
@@ -249,7 +256,7 @@ extension Browser {
         ("  g   p", "grid view   preview mode"),
         ("  / Tab Esc", "back to the query line"),
         ("Neighbours", ""),
-        ("  Tab  Enter", "switch list / open image or search caption"),
+        ("  Tab  Enter", "switch list / open image, search caption"),
         ("  Esc Bksp", "go back"),
         ("Anywhere", ""),
         ("  ? F1", "this help (any key closes)"),
@@ -257,7 +264,7 @@ extension Browser {
     ]
 
     private static func drawHelp(_ layout: BrowserLayout, _ screen: inout Screen) {
-        let height = min(Browser.keyHelp.count + 2, screen.size.height - 2)
+        let height = min(Browser.keyHelp.count + 2, screen.size.height)
         let width = min(66, screen.size.width - 4)
         let area = Rect(x: (screen.size.width - width) / 2, y: max(0, (screen.size.height - height) / 2), width: width, height: height)
         screen.fill(area)
