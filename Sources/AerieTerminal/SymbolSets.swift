@@ -25,7 +25,7 @@ public enum SymbolSet: String, CaseIterable, Sendable {
     }
 
     static let definitions: [SymbolSet: Definition] = [
-        .half: Definition(tags: [CHAFA_SYMBOL_TAG_HHALF, CHAFA_SYMBOL_TAG_SPACE, CHAFA_SYMBOL_TAG_SOLID], characters: []),
+        .half: Definition(tags: [CHAFA_SYMBOL_TAG_VHALF, CHAFA_SYMBOL_TAG_SPACE, CHAFA_SYMBOL_TAG_SOLID], characters: []),
         .quad: Definition(tags: [CHAFA_SYMBOL_TAG_QUAD, CHAFA_SYMBOL_TAG_HALF, CHAFA_SYMBOL_TAG_SPACE, CHAFA_SYMBOL_TAG_SOLID],
                           characters: []),
         .sextant: Definition(tags: [CHAFA_SYMBOL_TAG_SEXTANT, CHAFA_SYMBOL_TAG_HALF, CHAFA_SYMBOL_TAG_SPACE, CHAFA_SYMBOL_TAG_SOLID],

@@ -4,5 +4,6 @@ extension Aerie {
     /// Every subcommand, in the order `aerie --help` lists them. Each lives in its own file.
     static let allSubcommands: [any ParsableCommand.Type] = [
         Preview.self,
+        Datasets.self,
     ]
 }

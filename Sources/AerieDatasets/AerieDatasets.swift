@@ -1,1 +1,0 @@
-// AerieDatasets: see Package.swift for what this module holds.

@@ -1,6 +1,0 @@
-import Testing
-import AerieDatasets
-
-@Test func AerieDatasetsModuleLinks() {
-    #expect(Bool(true))
-}

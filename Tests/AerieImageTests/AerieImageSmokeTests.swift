@@ -1,6 +1,0 @@
-import Testing
-import AerieImage
-
-@Test func AerieImageModuleLinks() {
-    #expect(Bool(true))
-}
