@@ -95,6 +95,10 @@ let package = Package(
         .testTarget(name: "AerieDatasetsTests", dependencies: ["AerieDatasets", "AerieTestSupport"]),
         .testTarget(name: "AerieIndexTests", dependencies: ["AerieIndex", "AerieTestSupport"]),
         .testTarget(name: "AerieJointTests", dependencies: ["AerieJoint", "AerieTestSupport"]),
-        .testTarget(name: "AerieBrowserTests", dependencies: ["AerieBrowser", "AerieTestSupport"]),
+        .testTarget(
+            name: "AerieBrowserTests",
+            dependencies: ["AerieBrowser", "AerieTestSupport"],
+            exclude: ["Golden"]
+        ),
     ]
 )

@@ -5,5 +5,7 @@ extension Aerie {
     static let allSubcommands: [any ParsableCommand.Type] = [
         Preview.self,
         Datasets.self,
+        Browse.self,
+        Labels.self,
     ]
 }

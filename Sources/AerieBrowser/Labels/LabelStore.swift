@@ -219,3 +219,14 @@ public enum LabelStoreError: Error, Hashable, Sendable, CustomStringConvertible 
         }
     }
 }
+
+extension LabelStore {
+    /// Where labels live unless `--labels` says otherwise: `$AERIE_LABELS`, else
+    /// `$XDG_DATA_HOME/aerie/labels.sqlite`, else `~/.local/share/aerie/labels.sqlite`.
+    public static func defaultPath(environment: [String: String]) -> String {
+        if let explicit = environment["AERIE_LABELS"], !explicit.isEmpty { return explicit }
+        if let data = environment["XDG_DATA_HOME"], !data.isEmpty { return data + "/aerie/labels.sqlite" }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + "/.local/share/aerie/labels.sqlite"
+    }
+}
