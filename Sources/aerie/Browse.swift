@@ -52,8 +52,7 @@ struct Browse: ParsableCommand {
         // Fail fast, before any indexing, when there is no terminal to browse in.
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             let stream = isatty(STDIN_FILENO) == 1 ? "output" : "input"
-            Browse.printError("aerie: " + CursesError.notATerminal(stream: stream).description
-               )
+            Browse.printError("aerie: " + CursesError.notATerminal(stream: stream).description)
             throw ExitCode(2)
         }
         let environment = ProcessInfo.processInfo.environment
