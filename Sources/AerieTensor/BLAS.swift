@@ -38,4 +38,28 @@ public enum BLAS {
             alpha, a, Int32(lda), b, Int32(ldb),
             beta, c, Int32(n))
     }
+
+    /// `C = alpha * op(A) @ op(B) + beta * C` on row-major sub-matrices with explicit leading
+    /// dimensions, for products over column slices of a wider matrix (an attention head's
+    /// columns of the packed query/key/value rows).
+    ///
+    /// - Parameters:
+    ///   - lda: distance in floats between consecutive rows of `A` as stored.
+    ///   - ldb: distance in floats between consecutive rows of `B` as stored.
+    ///   - ldc: distance in floats between consecutive rows of `C`.
+    public static func sgemm(
+        m: Int, n: Int, k: Int,
+        _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
+        _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
+        _ c: UnsafeMutablePointer<Float>, ldc: Int,
+        alpha: Float = 1, beta: Float = 0
+    ) {
+        cblas_sgemm(
+            CblasRowMajor,
+            transposeA ? CblasTrans : CblasNoTrans,
+            transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k),
+            alpha, a, Int32(lda), b, Int32(ldb),
+            beta, c, Int32(ldc))
+    }
 }

@@ -138,7 +138,12 @@ public struct SafeTensorsFile: Sendable {
             let bytes = UnsafeRawBufferPointer(rebasing: raw[entry.byteRange])
             switch entry.dtype {
             case "F32":
+                #if _endian(little)
+                // Same layout as in memory: one copy (loading 23M floats one by one is slow in debug builds).
+                values.withUnsafeMutableBytes { $0.copyMemory(from: bytes) }
+                #else
                 for i in 0..<count { values[i] = Float(bitPattern: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self).littleEndian) }
+                #endif
             case "F16":
                 for i in 0..<count {
                     let bits = bytes.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self).littleEndian

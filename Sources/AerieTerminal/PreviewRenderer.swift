@@ -24,11 +24,38 @@ public enum PreviewOutput: Sendable, Hashable {
 public struct SixelImage: Sendable, Hashable {
     /// The complete sequence, from `ESC P` to `ESC \`.
     public var bytes: [UInt8]
-    /// Its size in pixels.
+    /// Its size in pixels, from the sequence's raster attributes. Sixel data comes in bands of
+    /// six rows, so this can be a few pixels less than the canvas (chafa rounds the height down
+    /// to a whole band).
     public var pixelSize: PixelSize
     /// The cells it covers.
     public var columns: Int
     public var rows: Int
+
+    /// The size declared by the raster attributes (`"Pan;Pad;Ph;Pv`) that follow the `q` which
+    /// opens the sixel data, or nil when there are none.
+    public static func rasterSize(of bytes: [UInt8]) -> PixelSize? {
+        guard let q = bytes.firstIndex(of: UInt8(ascii: "q")), q + 1 < bytes.count,
+              bytes[q + 1] == UInt8(ascii: "\"") else { return nil }
+        var numbers: [Int] = []
+        var current = 0
+        var i = q + 2
+        while i < bytes.count, numbers.count < 4 {
+            let byte = bytes[i]
+            if (0x30...0x39).contains(byte) {
+                current = min(current * 10 + Int(byte - 0x30), 1_000_000)
+            } else if byte == UInt8(ascii: ";") {
+                numbers.append(current)
+                current = 0
+            } else {
+                numbers.append(current)
+                break
+            }
+            i += 1
+        }
+        guard numbers.count == 4, numbers[2] > 0, numbers[3] > 0 else { return nil }
+        return PixelSize(width: numbers[2], height: numbers[3])
+    }
 }
 
 /// A preview failed inside libchafa.
@@ -55,16 +82,20 @@ public enum PreviewRenderer {
     /// - Throws: ``PreviewError`` when libchafa cannot create its objects.
     public static func render(_ image: RGBAImage, configuration: CanvasConfiguration) throws -> PreviewOutput {
         switch configuration.backend {
-        case let .symbols(set):
-            return .cells(try renderCells(image, configuration: configuration, symbols: set))
+        case .symbols:
+            return .cells(try renderCells(image, configuration: configuration))
         case .sixel:
             return .sixel(try renderSixel(image, configuration: configuration))
         }
     }
 
-    /// Symbol backend: a grid of glyphs and colours.
-    public static func renderCells(_ image: RGBAImage, configuration: CanvasConfiguration,
-                                   symbols: SymbolSet) throws -> CellGrid {
+    /// Symbol backend: a grid of glyphs and colours, `configuration.columns` by `.rows` cells.
+    ///
+    /// - Precondition: `configuration.backend` is `.symbols`.
+    public static func renderCells(_ image: RGBAImage, configuration: CanvasConfiguration) throws -> CellGrid {
+        guard case let .symbols(symbols) = configuration.backend else {
+            preconditionFailure("renderCells needs a symbols configuration, got \(configuration.backend)")
+        }
         let canvas = try makeCanvas(image, configuration: configuration, pixelMode: CHAFA_PIXEL_MODE_SYMBOLS,
                                     symbols: symbols)
         defer { chafa_canvas_unref(canvas) }
@@ -110,7 +141,7 @@ public enum PreviewRenderer {
         }
         let bytes = [UInt8](UnsafeRawBufferPointer(start: printed.pointee.str, count: Int(printed.pointee.len)))
         g_string_free(printed, 1)
-        return SixelImage(bytes: bytes, pixelSize: configuration.pixelSize,
+        return SixelImage(bytes: bytes, pixelSize: SixelImage.rasterSize(of: bytes) ?? configuration.pixelSize,
                           columns: configuration.columns, rows: configuration.rows)
     }
 

@@ -28,7 +28,7 @@ import Foundation
 /// A literal backslash is kept as it is: the escapes are for showing, not for round-tripping.
 ///
 /// Display widths follow the wcwidth rules, computed from tables in this module (never the C
-/// library's locale): see ``displayWidth(_:)-swift.type.method``.
+/// library's locale): see the `displayWidth` functions.
 public enum TerminalText {
     // MARK: Sanitizing
 

@@ -3,5 +3,8 @@ import ArgumentParser
 extension AerieBench {
     /// Every benchmark, one file each.
     static let allBenchmarks: [any ParsableCommand.Type] = [
+        SearchBenchmark.self,
+        DecodeBenchmark.self,
+        SixelBenchmark.self,
     ]
 }

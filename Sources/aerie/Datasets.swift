@@ -15,7 +15,7 @@ struct Datasets: AsyncParsableCommand {
             images is read as class folders. --images DIR names a caption JSON's image root; by \
             default imgs/ or images/ beside the JSON.
             """,
-        subcommands: [DatasetsInspect.self]
+        subcommands: [DatasetsInspect.self, DatasetsSynth.self]
     )
 
     /// Prints a data set error (sanitized: paths come from the user and from files) and exits 1.

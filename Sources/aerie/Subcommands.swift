@@ -5,6 +5,9 @@ extension Aerie {
     static let allSubcommands: [any ParsableCommand.Type] = [
         Preview.self,
         Datasets.self,
+        Embed.self,
+        Models.self,
+        Train.self,
         Browse.self,
         Labels.self,
     ]

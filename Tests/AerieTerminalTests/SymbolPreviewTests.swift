@@ -23,7 +23,7 @@ private func halves(_ cell: Cell) -> (top: (r: UInt8, g: UInt8, b: UInt8)?, bott
     }
 }
 
-private func configuration(columns: Int, rows: Int, colors: ColorMode, symbols: SymbolSet) -> CanvasConfiguration {
+private func configuration(columns: Int, rows: Int, colors: ColorMode, symbols: SymbolSet = .half) -> CanvasConfiguration {
     CanvasConfiguration(backend: .symbols(symbols), columns: columns, rows: rows,
                         cellPixelSize: PixelSize(width: 10, height: 20), colors: colors, dither: .none)
 }
@@ -55,8 +55,7 @@ struct SymbolPreviewTests {
     func solid(colors: ColorMode) throws {
         // Pure red is in every palette (16: index 9, 256: index 9 or 196).
         let image = RGBAImage(width: 40, height: 40, fill: (255, 0, 0, 255))
-        let grid = try PreviewRenderer.renderCells(image, configuration: configuration(columns: 8, rows: 4, colors: colors, symbols: .half),
-                                                   symbols: .half)
+        let grid = try PreviewRenderer.renderCells(image, configuration: configuration(columns: 8, rows: 4, colors: colors))
         #expect(grid.columns == 8 && grid.rows == 4)
         for y in 0..<grid.rows {
             for x in 0..<grid.columns {
@@ -72,8 +71,7 @@ struct SymbolPreviewTests {
     @Test("a horizontal gradient rises cell by cell, each cell near its region's mean")
     func horizontal() throws {
         let image = horizontalGradient(width: 160, height: 40)
-        let grid = try PreviewRenderer.renderCells(image, configuration: configuration(columns: 16, rows: 2, colors: .truecolor, symbols: .half),
-                                                   symbols: .half)
+        let grid = try PreviewRenderer.renderCells(image, configuration: configuration(columns: 16, rows: 2, colors: .truecolor))
         for y in 0..<grid.rows {
             var previous = -1
             for x in 0..<grid.columns {
@@ -95,8 +93,7 @@ struct SymbolPreviewTests {
         var image = RGBAImage(width: 40, height: 80)
         for y in 0..<80 { for x in 0..<40 { image[x, y] = grey(y * 255 / 79) } }
         // 4 columns of 10x20-pixel cells cover 40x80 pixels in 4 rows; each half covers 10 rows.
-        let grid = try PreviewRenderer.renderCells(image, configuration: configuration(columns: 4, rows: 4, colors: .truecolor, symbols: .half),
-                                                   symbols: .half)
+        let grid = try PreviewRenderer.renderCells(image, configuration: configuration(columns: 4, rows: 4, colors: .truecolor))
         for y in 0..<4 {
             for x in 0..<4 {
                 let (top, bottom) = halves(grid[x, y])
@@ -113,14 +110,14 @@ struct SymbolPreviewTests {
     func asciiRamp() throws {
         let config = configuration(columns: 10, rows: 2, colors: .none, symbols: .ascii)
         let black = try PreviewRenderer.renderCells(RGBAImage(width: 20, height: 20, fill: (0, 0, 0, 255)),
-                                                    configuration: config, symbols: .ascii)
+                                                    configuration: config)
         #expect(black.cells.allSatisfy { $0.glyph == " " && $0.foreground == .none && $0.background == .none })
         let white = try PreviewRenderer.renderCells(RGBAImage(width: 20, height: 20, fill: (255, 255, 255, 255)),
-                                                    configuration: config, symbols: .ascii)
+                                                    configuration: config)
         #expect(white.cells.allSatisfy { $0.glyph != " " && SymbolSet.asciiRamp.contains($0.glyph) })
 
         let gradient = try PreviewRenderer.renderCells(horizontalGradient(width: 200, height: 40),
-                                                       configuration: config, symbols: .ascii)
+                                                       configuration: config)
         for y in 0..<gradient.rows {
             let glyphs = gradient.row(y).map(\.glyph)
             #expect(glyphs.allSatisfy { SymbolSet.asciiRamp.contains($0) }, "\(glyphs)")
@@ -132,8 +129,7 @@ struct SymbolPreviewTests {
     @Test("every symbol set draws only its own glyphs", arguments: SymbolSet.allCases)
     func symbolSets(_ set: SymbolSet) throws {
         let grid = try PreviewRenderer.renderCells(horizontalGradient(width: 64, height: 64),
-                                                   configuration: configuration(columns: 8, rows: 4, colors: .truecolor, symbols: set),
-                                                   symbols: set)
+                                                   configuration: configuration(columns: 8, rows: 4, colors: .truecolor, symbols: set))
         for cell in grid.cells {
             let scalar = cell.glyph.unicodeScalars.first?.value ?? 0
             let allowed: Bool

@@ -74,119 +74,37 @@ enum Kernels {
         unsafeBitCast(unsafeBitCast(v, to: SIMD16<UInt32>.self) & 0x7fff_ffff, to: V.self)
     }
 
-    // MARK: float16 rows against a float32 query
+    // MARK: float16
 
-    /// Widens 16 binary16 values to binary32.
+    /// Widens `n` float16 values to float32.
     ///
-    /// Shifting the half's exponent and mantissa into a single's place and multiplying by 2^112
-    /// rebiases the exponent exactly for zeros, subnormals and normal numbers alike; infinities
-    /// and NaNs (exponent all ones) do not survive that, so a chunk holding one takes the scalar
-    /// conversion instead.
+    /// Shifting a half's exponent and mantissa into a single's place and multiplying by 2^112
+    /// rebiases the exponent exactly for zeros, subnormals and normal numbers alike: a plain
+    /// scalar loop that the optimiser vectorises (x86-64's baseline has no half-precision
+    /// conversion instruction, and the library call per value is far slower). Infinities and
+    /// NaNs (exponent all ones) do not survive the multiplication, so a row holding one is
+    /// patched afterwards.
     @inline(__always)
-    static func widen(_ raw: UnsafeRawPointer, byteOffset: Int) -> V {
-        let halves = raw.loadUnaligned(fromByteOffset: byteOffset, as: SIMD16<UInt16>.self)
-        let x = SIMD16<UInt32>(truncatingIfNeeded: halves)
-        let magnitude = x & 0x7fff
-        if any(magnitude .>= 0x7c00) {
-            var out = V()
-            for lane in 0..<width { out[lane] = Float(Float16(bitPattern: halves[lane])) }
-            return out
+    static func widenRow(_ h: UnsafeRawPointer, into out: UnsafeMutablePointer<Float>, _ n: Int) {
+        let halves = h.assumingMemoryBound(to: UInt16.self)
+        var special: UInt32 = 0
+        for i in 0..<n {
+            let x = UInt32(halves[i])
+            let magnitude = x & 0x7fff
+            special |= magnitude &+ 0x0400  // bit 15 set iff the exponent is all ones
+            out[i] = Float(bitPattern: (magnitude << 13) | ((x & 0x8000) << 16)) * halfRebias
         }
-        let bits = (magnitude &<< 13) | ((x & 0x8000) &<< 16)
-        return unsafeBitCast(bits, to: V.self) * halfRebias
-    }
-
-    @inline(__always)
-    static func half(_ raw: UnsafeRawPointer, _ index: Int) -> Float {
-        Float(Float16(bitPattern: raw.load(fromByteOffset: index * 2, as: UInt16.self)))
-    }
-
-    /// `Σ q[i]·h[i]`, `q` float32, `h` float16.
-    @inline(__always)
-    static func dotF16(_ q: UnsafeRawPointer, _ h: UnsafeRawPointer, _ n: Int) -> Float {
-        var acc0 = V(), acc1 = V()
-        var i = 0
-        while i + 2 * width <= n {
-            acc0 += q.loadUnaligned(fromByteOffset: i * 4, as: V.self) * widen(h, byteOffset: i * 2)
-            acc1 += q.loadUnaligned(fromByteOffset: (i + width) * 4, as: V.self) * widen(h, byteOffset: (i + width) * 2)
-            i += 2 * width
+        if special & 0x8000 != 0 {
+            for i in 0..<n where halves[i] & 0x7c00 == 0x7c00 { out[i] = Float(Float16(bitPattern: halves[i])) }
         }
-        if i + width <= n {
-            acc0 += q.loadUnaligned(fromByteOffset: i * 4, as: V.self) * widen(h, byteOffset: i * 2)
-            i += width
-        }
-        var sum = (acc0 + acc1).sum()
-        while i < n {
-            sum += q.load(fromByteOffset: i * 4, as: Float.self) * half(h, i)
-            i += 1
-        }
-        return sum
-    }
-
-    /// `Σ (q[i]-h[i])²`, `q` float32, `h` float16.
-    @inline(__always)
-    static func squaredL2F16(_ q: UnsafeRawPointer, _ h: UnsafeRawPointer, _ n: Int) -> Float {
-        var acc = V()
-        var i = 0
-        while i + width <= n {
-            let d = q.loadUnaligned(fromByteOffset: i * 4, as: V.self) - widen(h, byteOffset: i * 2)
-            acc += d * d
-            i += width
-        }
-        var sum = acc.sum()
-        while i < n {
-            let d = q.load(fromByteOffset: i * 4, as: Float.self) - half(h, i)
-            sum += d * d
-            i += 1
-        }
-        return sum
-    }
-
-    /// `Σ |q[i]-h[i]|`, `q` float32, `h` float16.
-    @inline(__always)
-    static func l1F16(_ q: UnsafeRawPointer, _ h: UnsafeRawPointer, _ n: Int) -> Float {
-        var acc = V()
-        var i = 0
-        while i + width <= n {
-            acc += absolute(q.loadUnaligned(fromByteOffset: i * 4, as: V.self) - widen(h, byteOffset: i * 2))
-            i += width
-        }
-        var sum = acc.sum()
-        while i < n {
-            sum += abs(q.load(fromByteOffset: i * 4, as: Float.self) - half(h, i))
-            i += 1
-        }
-        return sum
     }
 
     /// `Σ h[i]²` of a float16 row.
     static func squaredNormF16(_ h: UnsafeRawPointer, _ n: Int) -> Float {
-        var acc = V()
-        var i = 0
-        while i + width <= n {
-            let v = widen(h, byteOffset: i * 2)
-            acc += v * v
-            i += width
-        }
-        var sum = acc.sum()
-        while i < n {
-            let v = half(h, i)
-            sum += v * v
-            i += 1
-        }
-        return sum
-    }
-
-    /// Widens `n` float16 values to float32.
-    static func widenRow(_ h: UnsafeRawPointer, into out: UnsafeMutablePointer<Float>, _ n: Int) {
-        var i = 0
-        while i + width <= n {
-            UnsafeMutableRawPointer(out + i).storeBytes(of: widen(h, byteOffset: i * 2), as: V.self)
-            i += width
-        }
-        while i < n {
-            out[i] = half(h, i)
-            i += 1
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { scratch in
+            guard let base = scratch.baseAddress else { return 0 }
+            widenRow(h, into: base, n)
+            return dotF32(base, base, n)
         }
     }
 

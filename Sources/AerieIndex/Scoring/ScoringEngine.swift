@@ -136,14 +136,31 @@ public struct ScoringEngine: Sendable {
             offerAll(rows, into: &heap) { Kernels.squaredL2F32(q, base + $0 * stride, d) }
         case (.float32, .cityblock):
             offerAll(rows, into: &heap) { Kernels.l1F32(q, base + $0 * stride, d) }
-        case (.float16, .cosine):
-            matrix.inverseNorms.withUnsafeBufferPointer { inv in
-                offerAll(rows, into: &heap) { -Kernels.dotF16(q, base + $0 * stride, d) * inv[$0] }
+        case (.float16, _):
+            // Each row is widened into an L1-resident scratch row, then scored by the fp32 kernels.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: d) { scratch in
+                guard let widened = scratch.baseAddress else { return }
+                let w = UnsafeRawPointer(widened)
+                switch metric {
+                case .cosine:
+                    matrix.inverseNorms.withUnsafeBufferPointer { inv in
+                        offerAll(rows, into: &heap) {
+                            Kernels.widenRow(base + $0 * stride, into: widened, d)
+                            return -Kernels.dotF32(q, w, d) * inv[$0]
+                        }
+                    }
+                case .euclidean:
+                    offerAll(rows, into: &heap) {
+                        Kernels.widenRow(base + $0 * stride, into: widened, d)
+                        return Kernels.squaredL2F32(q, w, d)
+                    }
+                default:
+                    offerAll(rows, into: &heap) {
+                        Kernels.widenRow(base + $0 * stride, into: widened, d)
+                        return Kernels.l1F32(q, w, d)
+                    }
+                }
             }
-        case (.float16, .euclidean):
-            offerAll(rows, into: &heap) { Kernels.squaredL2F16(q, base + $0 * stride, d) }
-        case (.float16, .cityblock):
-            offerAll(rows, into: &heap) { Kernels.l1F16(q, base + $0 * stride, d) }
         case (.binary, .hamming):
             let words = VectorType.binaryWords(dimension: d)
             offerAll(rows, into: &heap) { Float(Kernels.hamming(q, base + $0 * stride, words)) }

@@ -26,20 +26,24 @@ public final class VectorMatrix: @unchecked Sendable {
     /// `‖row‖²`, float types only.
     let squaredNorms: [Float]
 
-    /// Copies raw row bytes into an owned, aligned block.
-    private init(type: VectorType, count: Int, dimension: Int, copying bytes: UnsafeRawBufferPointer) {
-        let rowBytes = type.rowBytes(dimension: dimension)
-        precondition(bytes.count == rowBytes * count,
-                     "\(count) rows of \(dimension) \(type) need \(rowBytes * count) bytes, got \(bytes.count)")
-        let block = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 64)
-        if let source = bytes.baseAddress, bytes.count > 0 { block.copyMemory(from: source, byteCount: bytes.count) }
+    /// Takes ownership of an aligned block of rows allocated by ``allocateBlock(_:)``.
+    private init(type: VectorType, count: Int, dimension: Int, owning block: UnsafeMutableRawPointer) {
         self.type = type
         self.count = count
         self.dimension = dimension
-        self.rowBytes = rowBytes
+        self.rowBytes = type.rowBytes(dimension: dimension)
         self.base = UnsafeRawPointer(block)
         self.owner = nil
         (inverseNorms, squaredNorms) = VectorMatrix.norms(type: type, base: UnsafeRawPointer(block), count: count, dimension: dimension)
+    }
+
+    /// Copies `array`'s bytes into a new 64-byte aligned block.
+    private static func copyBlock<T>(_ array: [T]) -> UnsafeMutableRawPointer {
+        array.withUnsafeBytes { bytes in
+            let block = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 64)
+            if let source = bytes.baseAddress, bytes.count > 0 { block.copyMemory(from: source, byteCount: bytes.count) }
+            return block
+        }
     }
 
     /// Wraps rows that live in memory owned by `owner` (a mapped file), without copying.
@@ -66,7 +70,7 @@ public final class VectorMatrix: @unchecked Sendable {
         precondition(dimension > 0 && values.count % dimension == 0,
                      "\(values.count) values do not make rows of \(dimension)")
         self.init(type: .float32, count: values.count / dimension, dimension: dimension,
-                  copying: values.withUnsafeBytes { $0 })
+                  owning: VectorMatrix.copyBlock(values))
     }
 
     /// A float16 matrix from float32 values, rounded to the nearest `Float16`.
@@ -75,7 +79,7 @@ public final class VectorMatrix: @unchecked Sendable {
                      "\(values.count) values do not make rows of \(dimension)")
         let halves = values.map { Float16($0) }
         self.init(type: .float16, count: values.count / dimension, dimension: dimension,
-                  copying: halves.withUnsafeBytes { $0 })
+                  owning: VectorMatrix.copyBlock(halves))
     }
 
     /// A binary matrix of the sign bits of float32 rows (see ``VectorType/binary``).
@@ -84,7 +88,7 @@ public final class VectorMatrix: @unchecked Sendable {
                      "\(values.count) values do not make rows of \(dimension)")
         let codes = BinaryCodes.encode(values, dimension: dimension)
         self.init(type: .binary, count: values.count / dimension, dimension: dimension,
-                  copying: codes.withUnsafeBytes { $0 })
+                  owning: VectorMatrix.copyBlock(codes))
     }
 
     /// A matrix of the given type from float32 rows.

@@ -1,6 +1,0 @@
-import Testing
-import AerieModels
-
-@Test func AerieModelsModuleLinks() {
-    #expect(Bool(true))
-}

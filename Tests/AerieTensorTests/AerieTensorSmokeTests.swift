@@ -1,6 +1,0 @@
-import Testing
-import AerieTensor
-
-@Test func AerieTensorModuleLinks() {
-    #expect(Bool(true))
-}
