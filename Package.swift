@@ -80,7 +80,7 @@ let package = Package(
             name: "aerie-bench",
             dependencies: [
                 "AerieImage", "AerieTerminal", "AerieTensor", "AerieModels", "AerieIndex",
-                "AerieDatasets", "AerieJoint",
+                "AerieDatasets", "AerieJoint", "AerieBrowser",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

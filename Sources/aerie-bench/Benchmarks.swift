@@ -6,5 +6,6 @@ extension AerieBench {
         SearchBenchmark.self,
         DecodeBenchmark.self,
         SixelBenchmark.self,
+        BrowseLatencyBenchmark.self,
     ]
 }
