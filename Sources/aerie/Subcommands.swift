@@ -8,6 +8,10 @@ extension Aerie {
         Embed.self,
         Models.self,
         Train.self,
+        Index.self,
+        Search.self,
+        Neighbors.self,
+        Eval.self,
         Browse.self,
         Labels.self,
     ]

@@ -57,7 +57,7 @@ struct Train: AsyncParsableCommand {
     var hidden = 1024
 
     @Option(help: "Hidden activation of mlp heads: relu or gelu.")
-    var activation: Activation = .gelu
+    var activation: AerieJoint.Activation = .gelu
 
     @Flag(help: "Add a linear skip path to mlp heads.")
     var residual = false
@@ -353,4 +353,4 @@ enum EpochTable {
 }
 
 extension HeadKind: ExpressibleByArgument {}
-extension Activation: ExpressibleByArgument {}
+extension AerieJoint.Activation: ExpressibleByArgument {}
