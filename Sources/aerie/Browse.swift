@@ -17,11 +17,10 @@ struct Browse: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The data set to browse (default: the bundled corpus).", valueName: "dataset"))
+    @Argument(help: ArgumentHelp("The data set to browse (indexed first when it has no index yet).", valueName: "dataset"))
     var dataset: String?
 
-    @Option(help: ArgumentHelp("The index directory (default: the data set's own).", valueName: "dir"))
-    var index: String?
+    @OptionGroup var options: IndexModelOptions
 
     @OptionGroup var labels: LabelStoreOption
 
@@ -63,7 +62,7 @@ struct Browse: ParsableCommand {
         let previewer = BrowsePreviewer(capabilities: capabilities)
         let backend: any BrowserBackend
         do {
-            backend = try BrowseCorpus.open(dataset: dataset, index: index, previewer: previewer) { line in
+            backend = try BrowseCorpus.open(dataset: dataset, options: options, previewer: previewer) { line in
                 Browse.printError(TerminalText.sanitize(line))
             }
         } catch {
