@@ -9,5 +9,6 @@ extension AerieBench {
         ImageEncoderBenchmark.self,
         TextEncoderBenchmark.self,
         DatasetsBenchmark.self,
+        BrowseLatencyBenchmark.self,
     ]
 }

@@ -12,5 +12,7 @@ extension Aerie {
         Search.self,
         Neighbors.self,
         Eval.self,
+        Browse.self,
+        Labels.self,
     ]
 }
