@@ -57,7 +57,6 @@ struct Train: AsyncParsableCommand {
     var hidden = 1024
 
     @Option(help: "Hidden activation of mlp heads: relu or gelu.")
-    var activation: AerieJoint.Activation = .gelu
     var activation: HeadActivation = .gelu
 
     @Flag(help: "Add a linear skip path to mlp heads.")
@@ -354,5 +353,4 @@ enum EpochTable {
 }
 
 extension HeadKind: ExpressibleByArgument {}
-extension AerieJoint.Activation: ExpressibleByArgument {}
 extension HeadActivation: ExpressibleByArgument {}
