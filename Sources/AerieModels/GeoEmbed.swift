@@ -134,9 +134,14 @@ public struct GeoEmbedEncoder: ImageEncoding {
         guard problems.isEmpty else { throw GeoEmbedError.weightsDoNotMatchConfig(path: file.path, problems: problems) }
         self.config = config
         self.identity = identity
-        self.preprocessor = ImagePreprocessor(resolution: config.resolution, mean: SIMD3(repeating: 0.5),
-                                              standardDeviation: SIMD3(repeating: 0.5), filter: .bilinear, keepAspect: false)
+        self.preprocessor = Self.preprocessor(config)
         self.weights = try GeoEmbedWeights(config: config, file: file)
+    }
+
+    /// `geoembed.preprocess`: PIL bilinear squash to the square, `(pixel / 255 − 0.5) / 0.5`.
+    public static func preprocessor(_ config: GeoEmbedConfig) -> ImagePreprocessor {
+        ImagePreprocessor(resolution: config.resolution, mean: SIMD3(repeating: 0.5),
+                          standardDeviation: SIMD3(repeating: 0.5), filter: .bilinear, keepAspect: false)
     }
 
     /// Unit-length embeddings of `images`, in order: `[images.count, 256]`.

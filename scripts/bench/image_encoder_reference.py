@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""PyTorch side of `aerie-bench image-encoder`: times EfficientNet-Lite's forward pass on CPU.
+"""PyTorch side of `aerie-bench image-encoder`: times an image encoder's forward pass on CPU.
 
 Usage: python image_encoder_reference.py --model efficientnet-lite0 --weights model.safetensors
            --input input.f32 --images N --resolution S --batch B --threads T --seconds X
 
-The model is the reference package's own (`efficientnet-lite-pytorch`), loaded with the same
+EfficientNet-Lite is the reference package's own model (`efficientnet-lite-pytorch`); geoembed's
+package runs on NetCL, so here it is the same network (`TileEncoderV3`: CIFAR-style ResNet-18,
+4x4 average-pool grid, linear, L2 normalisation) in `torch.nn.functional`. Both load the same
 converted weights Aerie reads (so both sides run identical numbers); the input is the raw NHWC
 float32 file Aerie's preprocessing wrote, so both sides time the network only. The result is one
 JSON line: median seconds per batch, images/s, peak resident memory (KiB), and a checksum of the
@@ -18,9 +20,9 @@ import struct
 import time
 
 import torch
-from efficientnet_lite_pytorch import EfficientNet
+import torch.nn.functional as F
 
-DTYPES = {"F32": torch.float32, "I64": torch.int64}
+DTYPES = {"F32": torch.float32, "I64": torch.int64, "I32": torch.int32}
 
 
 def load_safetensors(path):
@@ -39,6 +41,44 @@ def load_safetensors(path):
     return tensors
 
 
+def efficientnet(name, weights):
+    from efficientnet_lite_pytorch import EfficientNet
+
+    model = EfficientNet.from_name(name)
+    model.load_state_dict(weights, strict=True)
+    model.eval()
+
+    def forward(x):
+        return model._avg_pooling(model.extract_features(x)).flatten(1)
+
+    return forward
+
+
+def geoembed(weights, eps=1e-5):
+    """geoembed v3's TileEncoderV3 in torch.nn.functional (netcl's BatchNorm eps is 1e-5)."""
+    def bn(x, prefix):
+        return F.batch_norm(x, weights[f"{prefix}.running_mean"], weights[f"{prefix}.running_var"],
+                            weights[f"{prefix}.weight"], weights[f"{prefix}.bias"], False, 0.0, eps)
+
+    def block(x, p, stride):
+        h = F.relu(bn(F.conv2d(x, weights[f"{p}.conv1.weight"], stride=stride, padding=1), f"{p}.bn1"))
+        h = bn(F.conv2d(h, weights[f"{p}.conv2.weight"], padding=1), f"{p}.bn2")
+        if f"{p}.short.0.weight" in weights:
+            x = bn(F.conv2d(x, weights[f"{p}.short.0.weight"], stride=stride), f"{p}.short.1")
+        return F.relu(h + x)
+
+    def forward(x):
+        h = F.relu(bn(F.conv2d(x, weights["bb.stem.0.weight"], padding=1), "bb.stem.1"))
+        for stage in range(1, 5):
+            for index in range(2):
+                h = block(h, f"bb.layer{stage}.{index}", 2 if stage > 1 and index == 0 else 1)
+        pooled = F.avg_pool2d(h, kernel_size=h.shape[2] // 4).flatten(1)
+        out = pooled @ weights["fc.weight"] + weights["fc.bias"]
+        return out / out.norm(dim=1, keepdim=True).clamp_min(1e-8)
+
+    return forward
+
+
 def main():
     parser = argparse.ArgumentParser()
     for flag in ("--model", "--weights", "--input"):
@@ -50,9 +90,8 @@ def main():
 
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
-    model = EfficientNet.from_name(args.model)
-    model.load_state_dict(load_safetensors(args.weights), strict=True)
-    model.eval()
+    weights = load_safetensors(args.weights)
+    forward = geoembed(weights) if args.model == "geoembed" else efficientnet(args.model, weights)
 
     with open(args.input, "rb") as f:
         raw = bytearray(f.read())
@@ -60,10 +99,6 @@ def main():
     images = torch.frombuffer(raw, dtype=torch.float32).reshape(args.images, s, s, 3)
     images = images.permute(0, 3, 1, 2).contiguous()  # NCHW, outside the timed region
     batches = [images[i:i + args.batch].contiguous() for i in range(0, args.images - args.batch + 1, args.batch)]
-
-    def forward(x):
-        features = model.extract_features(x)
-        return model._avg_pooling(features).flatten(1)
 
     times = []
     with torch.inference_mode():
