@@ -11,6 +11,7 @@ run: build
 	@.build/release/aerie preview assets/samples
 
 test: setup
+	@python3 scripts/models/test_torchzip.py
 	@swift test
 
 bench: setup
