@@ -61,7 +61,10 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .target(name: "AerieBrowser", dependencies: ["AerieTerminal"]),
+        .target(
+            name: "AerieBrowser",
+            dependencies: ["AerieTerminal", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .target(name: "AerieCurses", dependencies: ["AerieBrowser", "AerieTerminal", "CNcursesw"]),
 
         // Executables.
@@ -77,7 +80,7 @@ let package = Package(
             name: "aerie-bench",
             dependencies: [
                 "AerieImage", "AerieTerminal", "AerieTensor", "AerieModels", "AerieIndex",
-                "AerieDatasets", "AerieJoint",
+                "AerieDatasets", "AerieJoint", "AerieBrowser",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -94,6 +97,10 @@ let package = Package(
         .testTarget(name: "AerieDatasetsTests", dependencies: ["AerieDatasets", "AerieTestSupport"]),
         .testTarget(name: "AerieIndexTests", dependencies: ["AerieIndex", "AerieTestSupport"]),
         .testTarget(name: "AerieJointTests", dependencies: ["AerieJoint", "AerieTestSupport"]),
-        .testTarget(name: "AerieBrowserTests", dependencies: ["AerieBrowser", "AerieTestSupport"]),
+        .testTarget(
+            name: "AerieBrowserTests",
+            dependencies: ["AerieBrowser", "AerieTestSupport"],
+            exclude: ["Golden"]
+        ),
     ]
 )

@@ -46,7 +46,10 @@ enum JPEGCodec {
             throw error(decompressor, raw, name: name)
         }
         guard width > 0, height > 0 else {
-            throw ImageError.corrupt(path: name, format: .jpeg, reason: "zero-size image (\(width)x\(height))")
+            // libjpeg treats running out of data before the frame header as a tables-only
+            // stream and reports success with no size.
+            if !endsWithEOI(raw) { throw ImageError.truncated(path: name, format: .jpeg) }
+            throw ImageError.corrupt(path: name, format: .jpeg, reason: "no image frame (\(width)x\(height))")
         }
         return Header(size: (Int(width), Int(height)), colorspace: colorspace)
     }
@@ -70,11 +73,12 @@ enum JPEGCodec {
             let count = width * height * 4
             var failed = false
             let pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-                // Zero first: on failure libjpeg may have written only some rows.
-                buffer.initialize(repeating: 0)
-                initialized = count
                 failed = tjDecompress2(decompressor.handle, base, UInt(raw.count), buffer.baseAddress,
                                        Int32(width), 0, Int32(height), Int32(TJPF_RGBA.rawValue), flags) != 0
+                // On success every byte is written; on failure only some rows may be, so zero
+                // the buffer to keep it fully initialised (it is discarded).
+                if failed { buffer.initialize(repeating: 0) }
+                initialized = count
             }
             if failed { throw error(decompressor, raw, name: name) }
             return RGBAImage(width: width, height: height, pixels: pixels)
@@ -85,10 +89,19 @@ enum JPEGCodec {
     /// file", or a file without its end-of-image marker) is truncation, anything else corruption.
     private static func error(_ decompressor: Decompressor, _ raw: UnsafeRawBufferPointer, name: String) -> ImageError {
         let message = tjGetErrorStr2(decompressor.handle).map { String(cString: $0) } ?? ""
-        let endsWithEOI = raw.count >= 2 && raw[raw.count - 2] == 0xFF && raw[raw.count - 1] == 0xD9
-        if message.contains("Premature end") || !endsWithEOI {
+        if message.contains("Premature end") || !endsWithEOI(raw) {
             return .truncated(path: name, format: .jpeg)
         }
+        // libjpeg says "Unsupported ..." for valid files it cannot decode (12-bit precision,
+        // unusual sampling factors); they are not damaged.
+        if message.contains("Unsupported") {
+            return .unsupported(path: name, format: .jpeg, reason: message)
+        }
         return .corrupt(path: name, format: .jpeg, reason: message.isEmpty ? "TurboJPEG failed without a message" : message)
+    }
+
+    /// Whether the data ends with the end-of-image marker, as every complete JPEG does.
+    private static func endsWithEOI(_ raw: UnsafeRawBufferPointer) -> Bool {
+        raw.count >= 2 && raw[raw.count - 2] == 0xFF && raw[raw.count - 1] == 0xD9
     }
 }

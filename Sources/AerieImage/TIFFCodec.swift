@@ -17,7 +17,7 @@ enum TIFFCodec {
     /// The dimensions from the first directory, without decoding any pixel.
     static func header(_ data: Data, name: String) throws -> (width: Int, height: Int) {
         try data.withUnsafeBytes { raw in
-            try withOpenTIFF(raw, name: name, maxAllocation: 0) { tif, _ in
+            try withOpenTIFF(raw, name: name, maxAllocation: maxAllocation(for: .default)) { tif, _ in
                 try dimensions(tif, name: name)
             }
         }
@@ -25,17 +25,20 @@ enum TIFFCodec {
 
     /// Decodes the first image of a TIFF file to RGBA8, in top-left-origin row order.
     static func decode(_ data: Data, name: String, limits: ImageLimits) throws -> RGBAImage {
-        // Bounds any single allocation libtiff makes (strip buffers of a lying header included)
-        // to what an image within the pixel budget could need.
-        let maxAllocation = limits.maxPixels.multipliedReportingOverflow(by: 8).overflow
-            ? Int.max : max(limits.maxPixels * 8, 16 << 20)
-        return try data.withUnsafeBytes { raw in
-            try withOpenTIFF(raw, name: name, maxAllocation: maxAllocation) { tif, stream in
+        try data.withUnsafeBytes { raw in
+            try withOpenTIFF(raw, name: name, maxAllocation: maxAllocation(for: limits)) { tif, stream in
                 let (width, height) = try dimensions(tif, name: name)
                 try ImageDecoder.checkDimensions(width: width, height: height, format: .tiff, name: name, limits: limits)
                 return try readRGBA(tif, width: width, height: height, stream: stream, name: name)
             }
         }
+    }
+
+    /// Bounds any single allocation libtiff makes (tag arrays and strip buffers of a lying
+    /// header included) to what an image within the pixel budget could need.
+    private static func maxAllocation(for limits: ImageLimits) -> Int {
+        let (bytes, overflow) = limits.maxPixels.multipliedReportingOverflow(by: 8)
+        return overflow ? Int.max : max(bytes, 16 << 20)
     }
 
     private static func dimensions(_ tif: OpaquePointer, name: String) throws -> (width: Int, height: Int) {
@@ -70,7 +73,7 @@ enum TIFFCodec {
 
         let count = width * height * 4
         var ok = false
-        let pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        var pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             buffer.initialize(repeating: 0)
             initialized = count
             // libtiff writes one packed UInt32 per pixel, R in the low byte: in little-endian
@@ -84,7 +87,23 @@ enum TIFFCodec {
             }
         }
         guard ok else { throw stream.error(name: name, fallback: "cannot read the image data") }
+        // libtiff's RGBA interface premultiplies unassociated alpha (and passes associated alpha
+        // through); RGBAImage holds straight alpha.
+        if state.alpha != 0 { pixels = Self.unpremultiplied(pixels) }
         return RGBAImage(width: width, height: height, pixels: pixels)
+    }
+
+    /// Divides colour by alpha, rounding to nearest; fully transparent pixels keep their bytes.
+    private static func unpremultiplied(_ pixels: [UInt8]) -> [UInt8] {
+        var out = pixels
+        for i in stride(from: 0, to: out.count, by: 4) {
+            let alpha = Int(out[i + 3])
+            guard alpha > 0 && alpha < 255 else { continue }
+            for c in 0..<3 {
+                out[i + c] = UInt8(min(255, (Int(out[i + c]) * 255 + alpha / 2) / alpha))
+            }
+        }
+        return out
     }
 
     /// Opens `raw` as a TIFF, runs `body` on it and closes it, turning open failures into errors.
@@ -102,9 +121,9 @@ enum TIFFCodec {
         defer { TIFFOpenOptionsFree(options) }
         TIFFOpenOptionsSetErrorHandlerExtR(options, captureError, handle.toOpaque())
         TIFFOpenOptionsSetWarningHandlerExtR(options, dropWarning, handle.toOpaque())
-        if maxAllocation > 0 { TIFFOpenOptionsSetMaxSingleMemAlloc(options, tmsize_t(maxAllocation)) }
+        TIFFOpenOptionsSetMaxSingleMemAlloc(options, tmsize_t(maxAllocation))
 
-        guard let tif = TIFFClientOpenExt(name, "rm", handle.toOpaque(),
+        guard let tif = TIFFClientOpenExt(name, "r", handle.toOpaque(),
                                           streamRead, streamWrite, streamSeek, streamClose,
                                           streamSize, streamMap, streamUnmap, options) else {
             throw stream.error(name: name, fallback: "not a valid TIFF file")
@@ -137,7 +156,7 @@ private final class MemoryStream {
     func error(name: String, fallback: String) -> ImageError {
         let text = errors.first ?? fallback
         let lowered = errors.joined(separator: " ").lowercased()
-        let ranOut = ["read error", "cannot read", "end of file", "beyond end", "past end", "not enough data", "incorrect count"]
+        let ranOut = ["read error", "io error", "cannot read", "can not read", "end of file", "beyond end", "past end", "not enough data", "incorrect count"]
         if ranOut.contains(where: lowered.contains) {
             return .truncated(path: name, format: .tiff)
         }

@@ -138,14 +138,16 @@ public enum PILResampler {
     }
 }
 
-/// The reference's evaluation transform for an ImageNet classifier: shorter side resized to
-/// `resolution` (PIL bicubic), centre crop to a square, `pixel / 255`, then per-channel mean and
-/// standard deviation. Produces NHWC float32.
+/// A reference model's input transform: shorter side resized to `resolution` and centre crop to
+/// a square (or, with `keepAspect` false, a plain resize to the square), `pixel / 255`, then
+/// per-channel mean and standard deviation. Produces NHWC float32.
 public struct ImagePreprocessor: Sendable, Equatable {
     public var resolution: Int
     public var mean: SIMD3<Float>
     public var standardDeviation: SIMD3<Float>
     public var filter: PILResampler.Filter
+    /// Resize the shorter side and centre-crop (true), or squash to the square (false).
+    public var keepAspect: Bool
 
     /// ImageNet's channel statistics, which the EfficientNet-Lite reference package normalises with.
     public static func imageNet(resolution: Int) -> ImagePreprocessor {
@@ -153,9 +155,11 @@ public struct ImagePreprocessor: Sendable, Equatable {
                           standardDeviation: SIMD3(0.229, 0.224, 0.225), filter: .bicubic)
     }
 
-    public init(resolution: Int, mean: SIMD3<Float>, standardDeviation: SIMD3<Float>, filter: PILResampler.Filter) {
+    public init(resolution: Int, mean: SIMD3<Float>, standardDeviation: SIMD3<Float>, filter: PILResampler.Filter,
+                keepAspect: Bool = true) {
         precondition(resolution > 0, "resolution must be positive")
         self.resolution = resolution
+        self.keepAspect = keepAspect
         self.mean = mean
         self.standardDeviation = standardDeviation
         self.filter = filter
@@ -172,6 +176,9 @@ public struct ImagePreprocessor: Sendable, Equatable {
 
     /// The resized, centre-cropped RGB bytes (`resolution² · 3`).
     public func croppedRGB(_ image: RGBAImage) -> [UInt8] {
+        if !keepAspect {
+            return PILResampler.resizeRGB(image, width: resolution, height: resolution, filter: filter)
+        }
         let (w, h) = resizedSize(width: image.width, height: image.height)
         let resized = PILResampler.resizeRGB(image, width: w, height: h, filter: filter)
         // torchvision's CenterCrop: int(round((size - crop) / 2)), Python rounding half to even.

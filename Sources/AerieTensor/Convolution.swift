@@ -75,12 +75,15 @@ public enum Activation: Sendable, Equatable {
         }
     }
 
+    // `replacing(with:where:)` compiles to vector compares and blends; the generic
+    // `pointwiseMin`/`pointwiseMax` were left as scalar loops.
     @inline(__always)
     func apply(_ x: SIMD8<Float>) -> SIMD8<Float> {
         switch self {
         case .identity: x
-        case .relu: pointwiseMax(x, .zero)
-        case .relu6: pointwiseMin(pointwiseMax(x, .zero), SIMD8(repeating: 6))
+        case .relu: x.replacing(with: 0, where: x .< 0)
+        case .relu6:
+            x.replacing(with: 0, where: x .< 0).replacing(with: 6, where: x .> 6)
         }
     }
 }
@@ -194,17 +197,25 @@ public enum Convolution {
     /// A dense `k×k` convolution by im2col and one matrix product.
     ///
     /// - Parameters:
+    ///   - residual: when given, `(P, cout)` values added before the bias and activation (a
+    ///     ResNet block's shortcut); may alias `output`.
     ///   - weight: `(cout, k, k, cin)` row-major (PyTorch's `(cout, cin, k, k)` permuted at load).
     ///   - columns: scratch of `geometry.outputPixels · k·k·cin` floats.
     public static func dense(
         _ input: UnsafePointer<Float>, inputChannels: Int, geometry g: ConvolutionGeometry,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, outputChannels: Int,
-        activation: Activation, columns: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
+        activation: Activation, residual: UnsafePointer<Float>? = nil,
+        columns: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
     ) {
         im2col(input, channels: inputChannels, geometry: g, columns: columns)
         let k = g.kernel * g.kernel * inputChannels
-        // columns (P, k·k·cin) @ weightᵀ (k·k·cin, cout) -> out (P, cout)
-        BLAS.sgemm(m: g.outputPixels, n: outputChannels, k: k, columns, weight, transposeB: true, output)
+        // columns (P, k·k·cin) @ weightᵀ (k·k·cin, cout) [+ residual] -> out (P, cout)
+        if let residual {
+            if UnsafePointer(output) != residual { output.update(from: residual, count: g.outputPixels * outputChannels) }
+            BLAS.sgemm(m: g.outputPixels, n: outputChannels, k: k, columns, weight, transposeB: true, output, beta: 1)
+        } else {
+            BLAS.sgemm(m: g.outputPixels, n: outputChannels, k: k, columns, weight, transposeB: true, output)
+        }
         addBias(output, rows: g.outputPixels, channels: outputChannels, bias: bias, activation: activation)
     }
 
@@ -226,8 +237,55 @@ public enum Convolution {
                 let kyBegin = max(0, -iy0), kyEnd = min(g.kernel, g.inputHeight - iy0)
                 let image = input + n * g.inputHeight * g.inputWidth * c
                 let outRow = output + row * g.outputWidth * c
-                for ox in 0..<g.outputWidth {
+                var ox = 0
+                while ox < g.outputWidth {
                     let ix0 = ox * g.stride - g.padLeft
+                    // Four neighbouring pixels whose windows lie inside the row share each weight
+                    // load (four accumulators fit the 16 SSE registers with the operands).
+                    if ox + 3 < g.outputWidth, ix0 >= 0, ix0 + 3 * g.stride + g.kernel <= g.inputWidth {
+                        let out = outRow + ox * c
+                        let step = g.stride * c
+                        var ch = 0
+                        while ch < vectorEnd {
+                            let b = UnsafeRawPointer(bias + ch).loadUnaligned(as: SIMD8<Float>.self)
+                            var a0 = b, a1 = b, a2 = b, a3 = b
+                            for ky in kyBegin..<kyEnd {
+                                let src = image + ((iy0 + ky) * g.inputWidth + ix0) * c + ch
+                                let w = weight + ky * g.kernel * c + ch
+                                for kx in 0..<g.kernel {
+                                    let k = UnsafeRawPointer(w + kx * c).loadUnaligned(as: SIMD8<Float>.self)
+                                    let x = src + kx * c
+                                    // Multiply then add: `addingProduct` becomes a libm `fmaf` call
+                                    // per lane on CPUs the compiler cannot assume FMA for.
+                                    a0 += UnsafeRawPointer(x).loadUnaligned(as: SIMD8<Float>.self) * k
+                                    a1 += UnsafeRawPointer(x + step).loadUnaligned(as: SIMD8<Float>.self) * k
+                                    a2 += UnsafeRawPointer(x + 2 * step).loadUnaligned(as: SIMD8<Float>.self) * k
+                                    a3 += UnsafeRawPointer(x + 3 * step).loadUnaligned(as: SIMD8<Float>.self) * k
+                                }
+                            }
+                            UnsafeMutableRawPointer(out + ch).storeBytes(of: activation.apply(a0), as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(out + c + ch).storeBytes(of: activation.apply(a1), as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(out + 2 * c + ch).storeBytes(of: activation.apply(a2), as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(out + 3 * c + ch).storeBytes(of: activation.apply(a3), as: SIMD8<Float>.self)
+                            ch += 8
+                        }
+                        while ch < c {
+                            for p in 0..<4 {
+                                var acc = bias[ch]
+                                for ky in kyBegin..<kyEnd {
+                                    for kx in 0..<g.kernel {
+                                        acc += image[((iy0 + ky) * g.inputWidth + ix0 + p * g.stride + kx) * c + ch]
+                                            * weight[(ky * g.kernel + kx) * c + ch]
+                                    }
+                                }
+                                out[p * c + ch] = activation.apply(acc)
+                            }
+                            ch += 1
+                        }
+                        ox += 4
+                        continue
+                    }
+                    // One pixel, clipping its window at the borders.
                     let kxBegin = max(0, -ix0), kxEnd = min(g.kernel, g.inputWidth - ix0)
                     let out = outRow + ox * c
                     var ch = 0
@@ -239,7 +297,7 @@ public enum Convolution {
                             for kx in kxBegin..<kxEnd {
                                 let x = UnsafeRawPointer(src + kx * c).loadUnaligned(as: SIMD8<Float>.self)
                                 let k = UnsafeRawPointer(w + kx * c).loadUnaligned(as: SIMD8<Float>.self)
-                                acc = acc.addingProduct(x, k)
+                                acc += x * k
                             }
                         }
                         UnsafeMutableRawPointer(out + ch).storeBytes(of: activation.apply(acc), as: SIMD8<Float>.self)
@@ -249,13 +307,14 @@ public enum Convolution {
                         var acc = bias[ch]
                         for ky in kyBegin..<kyEnd {
                             for kx in kxBegin..<kxEnd {
-                                acc = acc.addingProduct(image[((iy0 + ky) * g.inputWidth + ix0 + kx) * c + ch],
-                                                        weight[(ky * g.kernel + kx) * c + ch])
+                                acc += image[((iy0 + ky) * g.inputWidth + ix0 + kx) * c + ch]
+                                    * weight[(ky * g.kernel + kx) * c + ch]
                             }
                         }
                         out[ch] = activation.apply(acc)
                         ch += 1
                     }
+                    ox += 1
                 }
             }
         }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import AerieImage
 import AerieTensor
+import AerieTestSupport
 @testable import AerieModels
 
 /// The reference fixtures written by `scripts/reference/dump_efficientnet.py`.
@@ -71,6 +72,77 @@ enum StageTolerance {
     static let embeddingMaxAbs: Float = 1e-4
 }
 
+/// Compares an NHWC activation with the reference's channel means and NCHW corner slices.
+func compareStage(_ actual: Tensor, fixture: SafeTensorsFile, stage: String, model: String) throws {
+    let (n, side, channels) = (actual.shape[0], actual.shape[1], actual.shape[3])
+    var comparison = SliceComparison()
+    let means = try fixture.tensor("\(stage).channel_means", shape: [n, channels])
+    for b in 0..<n {
+        for c in 0..<channels {
+            var sum: Double = 0
+            for p in 0..<(side * side) { sum += Double(actual.data[(b * side * side + p) * channels + c]) }
+            comparison.add(Float(sum / Double(side * side)), means.data[b * channels + c])
+        }
+    }
+    let sliceChannels = min(channels, 16), w = min(side, 8)
+    for (corner, origin) in [("top_left", 0), ("bottom_right", side - w)] {
+        let slice = try fixture.tensor("\(stage).\(corner)", shape: [n, sliceChannels, w, w])
+        for b in 0..<n {
+            for c in 0..<sliceChannels {
+                for y in 0..<w {
+                    for x in 0..<w {
+                        comparison.add(actual.data[((b * side + origin + y) * side + origin + x) * channels + c],
+                                       slice.data[((b * sliceChannels + c) * w + y) * w + x])
+                    }
+                }
+            }
+        }
+    }
+    let scale = max(try fixture.tensor("\(stage).top_left").data.map(abs).max() ?? 1, 1)
+    print("\(model) \(stage): max abs error \(comparison.maxAbsError) (largest |value| \(scale)), normalised MSE \(comparison.normalisedMSE)")
+    #expect(comparison.maxAbsError <= StageTolerance.relativeMaxAbs * scale,
+            "\(model) \(stage): max abs error \(comparison.maxAbsError) (scale \(scale))")
+    #expect(comparison.normalisedMSE <= StageTolerance.normalisedMSE,
+            "\(model) \(stage): normalised MSE \(comparison.normalisedMSE)")
+}
+
+/// Compares the preprocessed input with the reference's row and column means and top-left corner.
+func compareInput(_ input: Tensor, fixture: SafeTensorsFile) throws -> Float {
+    let s = input.shape[1], n = input.shape[0]
+    let rowMeans = try fixture.tensor("input.row_means"), columnMeans = try fixture.tensor("input.column_means")
+    let corner = try fixture.tensor("input.top_left")
+    var worst: Float = 0
+    for b in 0..<n {
+        for c in 0..<3 {
+            for i in 0..<s {
+                var row: Float = 0, column: Float = 0
+                for j in 0..<s {
+                    row += input.data[((b * s + i) * s + j) * 3 + c]
+                    column += input.data[((b * s + j) * s + i) * 3 + c]
+                }
+                worst = max(worst, abs(row / Float(s) - rowMeans.data[(b * 3 + c) * s + i]),
+                            abs(column / Float(s) - columnMeans.data[(b * 3 + c) * s + i]))
+            }
+            for y in 0..<8 {
+                for x in 0..<8 {
+                    worst = max(worst, abs(input.data[((b * s + y) * s + x) * 3 + c] - corner.data[((b * 3 + c) * 8 + y) * 8 + x]))
+                }
+            }
+        }
+    }
+    return worst
+}
+
+/// Cosine similarity and max abs error of two rows.
+func rowAgreement(_ a: ArraySlice<Float>, _ e: ArraySlice<Float>) -> (cosine: Float, maxAbs: Float) {
+    var dot: Float = 0, na: Float = 0, ne: Float = 0, worst: Float = 0
+    for (x, y) in zip(a, e) {
+        dot += x * y; na += x * x; ne += y * y
+        worst = max(worst, abs(x - y))
+    }
+    return (dot / (na.squareRoot() * ne.squareRoot()), worst)
+}
+
 @Suite("EfficientNet-Lite configuration and loading")
 struct EfficientNetLiteConfigTests {
     @Test("Lite0 and Lite2 derive the reference's blocks")
@@ -118,28 +190,7 @@ struct ImagePreprocessingTests {
         let fixture = try EfficientNetFixtures.file(model)
         let resolution = try #require(Int(fixture.metadata["resolution"] ?? ""))
         let input = ImagePreprocessor.imageNet(resolution: resolution).tensor(EfficientNetFixtures.syntheticImages)
-        let rowMeans = try fixture.tensor("input.row_means"), columnMeans = try fixture.tensor("input.column_means")
-        let corner = try fixture.tensor("input.top_left")
-        var worst: Float = 0
-        let s = resolution
-        for n in 0..<3 {
-            for c in 0..<3 {
-                for i in 0..<s {
-                    var row: Float = 0, column: Float = 0
-                    for j in 0..<s {
-                        row += input.data[((n * s + i) * s + j) * 3 + c]
-                        column += input.data[((n * s + j) * s + i) * 3 + c]
-                    }
-                    worst = max(worst, abs(row / Float(s) - rowMeans.data[(n * 3 + c) * s + i]),
-                                abs(column / Float(s) - columnMeans.data[(n * 3 + c) * s + i]))
-                }
-                for y in 0..<8 {
-                    for x in 0..<8 {
-                        worst = max(worst, abs(input.data[((n * s + y) * s + x) * 3 + c] - corner.data[((n * 3 + c) * 8 + y) * 8 + x]))
-                    }
-                }
-            }
-        }
+        let worst = try compareInput(input, fixture: fixture)
         // One pixel off by one level moves its row mean by about 7e-5.
         #expect(worst < StageTolerance.inputMaxAbs, "max abs error \(worst)")
     }
@@ -188,43 +239,11 @@ struct EfficientNetLiteReferenceTests {
         }
         for stage in watched {
             let actual = try #require(activations[stage])
-            let (n, side, channels) = (actual.shape[0], actual.shape[1], actual.shape[3])
-            var comparison = SliceComparison()
-            let means = try fixture.tensor("\(stage).channel_means", shape: [n, channels])
-            for b in 0..<n {
-                for c in 0..<channels {
-                    var sum: Double = 0
-                    for p in 0..<(side * side) { sum += Double(actual.data[(b * side * side + p) * channels + c]) }
-                    comparison.add(Float(sum / Double(side * side)), means.data[b * channels + c])
-                }
-            }
-            let sliceChannels = min(channels, 16), w = min(side, 8)
-            for (corner, origin) in [("top_left", 0), ("bottom_right", side - w)] {
-                let slice = try fixture.tensor("\(stage).\(corner)", shape: [n, sliceChannels, w, w])
-                for b in 0..<n {
-                    for c in 0..<sliceChannels {
-                        for y in 0..<w {
-                            for x in 0..<w {
-                                comparison.add(actual.data[((b * side + origin + y) * side + origin + x) * channels + c],
-                                               slice.data[((b * sliceChannels + c) * w + y) * w + x])
-                            }
-                        }
-                    }
-                }
-            }
-            let scale = max(try fixture.tensor("\(stage).top_left").data.map(abs).max() ?? 1, 1)
-            print("\(model) \(stage): max abs error \(comparison.maxAbsError) (largest |value| \(scale)), normalised MSE \(comparison.normalisedMSE)")
-            #expect(comparison.maxAbsError <= StageTolerance.relativeMaxAbs * scale,
-                    "\(model) \(stage): max abs error \(comparison.maxAbsError) (scale \(scale))")
-            #expect(comparison.normalisedMSE <= StageTolerance.normalisedMSE,
-                    "\(model) \(stage): normalised MSE \(comparison.normalisedMSE)")
+            try compareStage(actual, fixture: fixture, stage: stage, model: model)
         }
         let expected = try fixture.tensor("embedding", shape: [3, 1280])
         for b in 0..<3 {
-            let a = Array(pooled.data[b * 1280 ..< (b + 1) * 1280]), e = Array(expected.data[b * 1280 ..< (b + 1) * 1280])
-            let dot = zip(a, e).reduce(0) { $0 + $1.0 * $1.1 }
-            let cosine = dot / ((a.reduce(0) { $0 + $1 * $1 }).squareRoot() * (e.reduce(0) { $0 + $1 * $1 }).squareRoot())
-            let maxAbs = zip(a, e).map { abs($0 - $1) }.max() ?? 0
+            let (cosine, maxAbs) = rowAgreement(pooled.data[b * 1280 ..< (b + 1) * 1280], expected.data[b * 1280 ..< (b + 1) * 1280])
             print("\(model) embedding \(b): cosine \(cosine), max abs error \(maxAbs)")
             #expect(cosine >= StageTolerance.cosine, "\(model) image \(b): cosine \(cosine)")
             #expect(maxAbs <= StageTolerance.embeddingMaxAbs, "\(model) image \(b): max abs error \(maxAbs)")
@@ -235,6 +254,43 @@ struct EfficientNetLiteReferenceTests {
         let encoded = try chunked.encode(Array(EfficientNetFixtures.syntheticImages[1...2]))
         #expect(zip(encoded.data, pooled.data[1280...]).allSatisfy { abs($0 - $1) < 1e-5 })
     }
+
+    /// Decoded by Aerie and by PIL, then encoded by each side.
+    static func compareReal(model: String) throws {
+        let fixture = try EfficientNetFixtures.file(model)
+        let files = try #require(fixture.metadata["real_images"]).split(separator: ";").map(String.init)
+        let encoder = try EfficientNetLiteEncoder(store: InstalledModels.store, name: model, verifyHash: false)
+        let images = try files.map { try ImageDecoder.decode(contentsOf: try #require(SharedData.url($0))) }
+        let input = encoder.preprocessor.tensor(images)
+        let s = encoder.config.resolution
+        let rowMeans = try fixture.tensor("real.input.row_means", shape: [files.count, 3, s])
+        let expected = try fixture.tensor("real.embedding", shape: [files.count, 1280])
+        let pooled = encoder.features(input)
+        for (b, file) in files.enumerated() {
+            var worst: Float = 0
+            for c in 0..<3 {
+                for y in 0..<s {
+                    var row: Float = 0
+                    for x in 0..<s { row += input.data[((b * s + y) * s + x) * 3 + c] }
+                    worst = max(worst, abs(row / Float(s) - rowMeans.data[(b * 3 + c) * s + y]))
+                }
+            }
+            let (cosine, maxAbs) = rowAgreement(pooled.data[b * 1280 ..< (b + 1) * 1280], expected.data[b * 1280 ..< (b + 1) * 1280])
+            print("\(model) \(file): input row means max abs error \(worst); embedding cosine \(cosine), max abs error \(maxAbs)")
+            #expect(worst < StageTolerance.inputMaxAbs, "\(file): input differs from PIL's by up to \(worst)")
+            #expect(cosine >= StageTolerance.cosine, "\(file): cosine \(cosine)")
+            #expect(maxAbs <= StageTolerance.embeddingMaxAbs, "\(file): max abs error \(maxAbs)")
+        }
+    }
+
+    static var realDataPresent: Bool {
+        SharedData.url("samples/ucm/imgs/1.tif") != nil && SharedData.url("samples/rsicd/imgs/00001.jpg") != nil
+    }
+
+    @Test("Lite0 on real files (TIFF, JPEG) decoded by Aerie matches PIL + PyTorch",
+          .enabled(if: InstalledModels.has("efficientnet-lite0"), InstalledModels.missing("efficientnet-lite0")),
+          .enabled(if: realDataPresent, Comment(rawValue: SharedData.missingMessage("samples"))))
+    func lite0Real() throws { try Self.compareReal(model: "efficientnet-lite0") }
 
     @Test("Lite0 matches stage by stage", .enabled(if: InstalledModels.has("efficientnet-lite0"), InstalledModels.missing("efficientnet-lite0")))
     func lite0() throws { try Self.compare(model: "efficientnet-lite0") }

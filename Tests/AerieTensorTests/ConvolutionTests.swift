@@ -27,11 +27,11 @@ struct ConvolutionTests {
         #expect(g.padTop == c.4 && g.padLeft == c.4)
     }
 
-    @Test("depthwise matches the grouped reference", arguments: 0..<12)
+    @Test("depthwise matches the grouped reference", arguments: 0..<24)
     func depthwise(seed: Int) {
         var rng = SeededGenerator(seed: UInt64(seed))
         let batch = Int.random(in: 1...2, using: &rng)
-        let h = Int.random(in: 1...11, using: &rng), w = Int.random(in: 1...11, using: &rng)
+        let h = Int.random(in: 1...11, using: &rng), w = Int.random(in: 1...23, using: &rng)  // wide enough for the 4-pixel path
         let c = [3, 8, 13, 24, 35][seed % 5]
         let k = seed % 2 == 0 ? 3 : 5
         let stride = (seed / 2) % 2 + 1
@@ -79,10 +79,15 @@ struct ConvolutionTests {
         let bias = randomTensor([cout], using: &rng)
         let padBottom = (g.outputHeight - 1) * stride + k - g.inputHeight - g.padTop
         let padRight = (g.outputWidth - 1) * stride + k - g.inputWidth - g.padLeft
-        let expected = ReferenceKernels.conv2d(
+        var expected = ReferenceKernels.conv2d(
             input, weight: weight, bias: bias, stride: stride,
-            padding: (g.padTop, g.padLeft, max(padBottom, 0), max(padRight, 0)), groups: 1, activation: .relu)
+            padding: (g.padTop, g.padLeft, max(padBottom, 0), max(padRight, 0)), groups: 1, activation: .identity)
         #expect(expected.shape == [batch, g.outputHeight, g.outputWidth, cout])
+        // Odd seeds add a shortcut before the ReLU, as a ResNet block does.
+        let residual = randomTensor(expected.shape, using: &rng)
+        for i in expected.data.indices {
+            expected.data[i] = max(expected.data[i] + (seed % 2 == 1 ? residual.data[i] : 0), 0)
+        }
         let laid = Convolution.denseWeightLayout(weight)
         var columns = [Float](repeating: .nan, count: g.outputPixels * k * k * cin)
         var out = Tensor(zeros: expected.shape)
@@ -91,9 +96,12 @@ struct ConvolutionTests {
                 bias.data.withUnsafeBufferPointer { b in
                     columns.withUnsafeMutableBufferPointer { col in
                         out.data.withUnsafeMutableBufferPointer { o in
-                            Convolution.dense(x.baseAddress!, inputChannels: cin, geometry: g, weight: wt.baseAddress!,
-                                              bias: b.baseAddress!, outputChannels: cout, activation: .relu,
-                                              columns: col.baseAddress!, output: o.baseAddress!)
+                            residual.data.withUnsafeBufferPointer { r in
+                                Convolution.dense(x.baseAddress!, inputChannels: cin, geometry: g, weight: wt.baseAddress!,
+                                                  bias: b.baseAddress!, outputChannels: cout, activation: .relu,
+                                                  residual: seed % 2 == 1 ? r.baseAddress! : nil,
+                                                  columns: col.baseAddress!, output: o.baseAddress!)
+                            }
                         }
                     }
                 }

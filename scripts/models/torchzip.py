@@ -24,13 +24,16 @@ never leaves a half-written file behind.
 import array
 import collections
 import io
-import json
 import os
 import pickle
 import struct
 import sys
 import tempfile
 import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import stwriter  # noqa: E402  (the safetensors writer shared with npz.py)
 
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 LEGACY_PROTOCOL = 1001
@@ -296,37 +299,21 @@ def convert(pth_path: str, out_path: str) -> None:
         ConversionError: when the checkpoint is unreadable, corrupt or not a plain state dict.
     """
     state = load_state_dict(pth_path)
-    header = {"__metadata__": {"format": "pt", "source": os.path.basename(pth_path)}}
-    chunks = []
-    offset = 0
+    tensors = []
     for name in sorted(state):
         ref = state[name]
-        kind = ref.storage.type
         values = _elements(pth_path, name, ref)
-        if kind.floating:
-            payload = struct.pack(f"<{len(values)}f", *values)
-            dtype = "F32"
+        if ref.storage.type.floating:
+            tensors.append((name, "F32", ref.size, struct.pack(f"<{len(values)}f", *values)))
         else:
-            payload = struct.pack(f"<{len(values)}q", *(int(v) for v in values))
-            dtype = "I64"
-        header[name] = {"dtype": dtype, "shape": list(ref.size),
-                        "data_offsets": [offset, offset + len(payload)]}
-        chunks.append(payload)
-        offset += len(payload)
-    header_bytes = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    header_bytes += b" " * (-len(header_bytes) % 8)  # the data starts 8-byte aligned
+            tensors.append((name, "I64", ref.size, struct.pack(f"<{len(values)}q", *(int(v) for v in values))))
 
     folder = os.path.dirname(os.path.abspath(out_path))
     os.makedirs(folder, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".partial-", suffix=".safetensors", dir=folder)
+    os.close(handle)
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(struct.pack("<Q", len(header_bytes)))
-            out.write(header_bytes)
-            for chunk in chunks:
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
+        stwriter.write(temporary, tensors, {"format": "pt", "source": os.path.basename(pth_path)})
         os.chmod(temporary, 0o644)  # mkstemp makes it owner-only; a model is not a secret
         os.replace(temporary, out_path)
     except BaseException:

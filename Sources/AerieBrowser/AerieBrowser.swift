@@ -1,1 +1,0 @@
-// AerieBrowser: see Package.swift for what this module holds.

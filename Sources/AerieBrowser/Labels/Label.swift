@@ -1,0 +1,43 @@
+/// A relevance judgement: how relevant an image is to a query.
+///
+/// Grades follow TREC's graded qrels: 0 not relevant, 1 relevant, 2 highly relevant,
+/// 3 perfect. "Relevant" in the browser is grade 1; "not relevant" is grade 0.
+public struct Label: Hashable, Sendable {
+    /// The query as typed (the TREC topic).
+    public var query: String
+    /// The image's corpus identifier (the TREC docno).
+    public var imageID: String
+    public var grade: Int
+
+    public static let grades = 0...3
+
+    /// - Precondition: `grade` is in 0...3.
+    public init(query: String, imageID: String, grade: Int) {
+        precondition(Label.grades.contains(grade), "a relevance grade is 0...3, got \(grade)")
+        self.query = query
+        self.imageID = imageID
+        self.grade = grade
+    }
+
+    public var key: LabelKey { LabelKey(query: query, imageID: imageID) }
+}
+
+/// What a label belongs to: a (query, image) pair.
+public struct LabelKey: Hashable, Sendable {
+    public var query: String
+    public var imageID: String
+    public init(query: String, imageID: String) {
+        self.query = query
+        self.imageID = imageID
+    }
+}
+
+/// A change to one label, as saved: the new grade, or `nil` to remove the label.
+public struct LabelChange: Hashable, Sendable {
+    public var key: LabelKey
+    public var grade: Int?
+    public init(key: LabelKey, grade: Int?) {
+        self.key = key
+        self.grade = grade
+    }
+}

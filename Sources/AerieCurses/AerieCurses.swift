@@ -1,2 +1,0 @@
-// AerieCurses: the only module that imports ncurses.
-import CNcursesw

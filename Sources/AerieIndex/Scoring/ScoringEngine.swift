@@ -1,0 +1,286 @@
+import AerieTensor
+import Dispatch
+import Foundation
+
+/// Exact brute-force nearest-neighbour search over a ``VectorMatrix``.
+///
+/// A single query scans the rows once, split into one contiguous chunk per thread; each thread
+/// keeps a bounded heap of its best `k` and the heaps are merged at the end. A batch of queries
+/// on float vectors with cosine or euclidean scoring goes through `sgemm` block by block (the
+/// matrix is read once for the whole batch); the other batched cases scan each block of rows
+/// for every query while it is in cache.
+///
+/// Results are exact and deterministic: best first, equal scores ordered by lower row id.
+public struct ScoringEngine: Sendable {
+    /// Threads used for a search; at least 1.
+    public var threads: Int
+
+    /// Rows per block in the batched paths (a block of 512-d float32 rows is 8 MiB).
+    static let batchBlockRows = 4096
+    /// Below this many rows per thread, extra threads cost more than they save.
+    static let minimumRowsPerThread = 2048
+
+    /// - Parameter threads: threads per search, default the number of active cores.
+    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.threads = max(1, threads)
+    }
+
+    /// The `k` rows of `matrix` nearest to `query` under `metric`, best first.
+    ///
+    /// - Parameters:
+    ///   - query: `matrix.dimension` float32 components (for a binary matrix, its sign bits are used).
+    ///   - k: how many results at most; fewer when the matrix has fewer rows.
+    /// - Throws: ``ScoringError`` when the metric does not fit the storage or the query's length
+    ///   differs from the matrix's dimension.
+    public func search(_ query: [Float], in matrix: VectorMatrix, k: Int, metric: Metric) throws -> [Hit] {
+        try validate(query, matrix, metric)
+        let k = min(max(k, 0), matrix.count)
+        guard k > 0 else { return [] }
+        let prepared = prepare(query, for: matrix, metric: metric)
+        let n = matrix.count
+        let threadCount = max(1, min(threads, n / ScoringEngine.minimumRowsPerThread))
+        let chunk = (n + threadCount - 1) / threadCount
+        let heaps = UnsafeMutableBufferPointer<TopK>.allocate(capacity: threadCount)
+        heaps.initialize(repeating: TopK(k: k))
+        defer { heaps.deinitialize().deallocate() }
+        prepared.withUnsafeBytes { queryBytes in
+            guard let q = queryBytes.baseAddress else { return }
+            let scan = { (t: Int) in
+                let start = t * chunk
+                let end = min(n, start + chunk)
+                guard start < end else { return }
+                var heap = TopK(k: k)
+                ScoringEngine.scan(q, matrix, metric, rows: start..<end, into: &heap)
+                heaps[t] = heap
+            }
+            parallelFor(threadCount, scan)
+        }
+        return TopK.merge(Array(heaps), k: k).map { Hit(id: $0.id, score: ScoringEngine.score(key: $0.key, metric)) }
+    }
+
+    /// The `k` nearest rows for each of several queries, in the order of `queries`.
+    ///
+    /// Reads the matrix once per block for the whole batch, which pays when queries arrive
+    /// together (evaluation, query files, the benchmark).
+    public func search(batch queries: [[Float]], in matrix: VectorMatrix, k: Int, metric: Metric) throws -> [[Hit]] {
+        for query in queries { try validate(query, matrix, metric) }
+        if queries.count <= 1 { return try queries.map { try search($0, in: matrix, k: k, metric: metric) } }
+        let k = min(max(k, 0), matrix.count)
+        guard k > 0 else { return queries.map { _ in [] } }
+        let prepared = queries.map { prepare($0, for: matrix, metric: metric) }
+        let heaps: [TopK]
+        if matrix.type != .binary, metric == .cosine || metric == .euclidean {
+            heaps = gemmBatch(prepared, matrix, k: k, metric: metric)
+        } else {
+            heaps = scanBatch(prepared, matrix, k: k, metric: metric)
+        }
+        return heaps.map { heap in heap.sorted().map { Hit(id: $0.id, score: ScoringEngine.score(key: $0.key, metric)) } }
+    }
+
+    // MARK: Preparation
+
+    private func validate(_ query: [Float], _ matrix: VectorMatrix, _ metric: Metric) throws {
+        guard query.count == matrix.dimension else {
+            throw ScoringError.dimensionMismatch(query: query.count, matrix: matrix.dimension)
+        }
+        guard (matrix.type == .binary) == (metric == .hamming) else {
+            throw ScoringError.metricNotSupported(metric, matrix.type)
+        }
+    }
+
+    /// The query as the kernels take it: L2-normalised for cosine, sign bits for binary codes.
+    private func prepare(_ query: [Float], for matrix: VectorMatrix, metric: Metric) -> [UInt8] {
+        if matrix.type == .binary {
+            return BinaryCodes.encode(query, dimension: matrix.dimension).withUnsafeBytes { Array($0) }
+        }
+        var q = query
+        if metric == .cosine {
+            let norm = q.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let scale: Float = norm > 0 ? 1 / norm : 0
+            for i in q.indices { q[i] *= scale }
+        }
+        return q.withUnsafeBytes { Array($0) }
+    }
+
+    /// The user-facing score of a heap key: keys are "smaller is better".
+    @inline(__always)
+    static func score(key: Float, _ metric: Metric) -> Float {
+        switch metric {
+        case .cosine: return -key
+        case .euclidean: return max(key, 0).squareRoot()
+        case .cityblock, .hamming: return key
+        }
+    }
+
+    // MARK: Single-query scan
+
+    @inline(__always)
+    private static func offerAll(_ rows: Range<Int>, into heap: inout TopK, key: (Int) -> Float) {
+        for row in rows {
+            let value = key(row)
+            if value <= heap.threshold { heap.offer(key: value, id: row) }
+        }
+    }
+
+    /// Scores `rows` against a prepared query and offers each to `heap`.
+    static func scan(_ q: UnsafeRawPointer, _ matrix: VectorMatrix, _ metric: Metric, rows: Range<Int>, into heap: inout TopK) {
+        let base = matrix.base
+        let stride = matrix.rowBytes
+        let d = matrix.dimension
+        switch (matrix.type, metric) {
+        case (.float32, .cosine):
+            matrix.inverseNorms.withUnsafeBufferPointer { inv in
+                offerAll(rows, into: &heap) { -Kernels.dotF32(q, base + $0 * stride, d) * inv[$0] }
+            }
+        case (.float32, .euclidean):
+            offerAll(rows, into: &heap) { Kernels.squaredL2F32(q, base + $0 * stride, d) }
+        case (.float32, .cityblock):
+            offerAll(rows, into: &heap) { Kernels.l1F32(q, base + $0 * stride, d) }
+        case (.float16, _):
+            // Each row is widened into an L1-resident scratch row, then scored by the fp32 kernels.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: d) { scratch in
+                guard let widened = scratch.baseAddress else { return }
+                let w = UnsafeRawPointer(widened)
+                switch metric {
+                case .cosine:
+                    matrix.inverseNorms.withUnsafeBufferPointer { inv in
+                        offerAll(rows, into: &heap) {
+                            Kernels.widenRow(base + $0 * stride, into: widened, d)
+                            return -Kernels.dotF32(q, w, d) * inv[$0]
+                        }
+                    }
+                case .euclidean:
+                    offerAll(rows, into: &heap) {
+                        Kernels.widenRow(base + $0 * stride, into: widened, d)
+                        return Kernels.squaredL2F32(q, w, d)
+                    }
+                default:
+                    offerAll(rows, into: &heap) {
+                        Kernels.widenRow(base + $0 * stride, into: widened, d)
+                        return Kernels.l1F32(q, w, d)
+                    }
+                }
+            }
+        case (.binary, .hamming):
+            let words = VectorType.binaryWords(dimension: d)
+            offerAll(rows, into: &heap) { Float(Kernels.hamming(q, base + $0 * stride, words)) }
+        default:
+            preconditionFailure("metric \(metric) on \(matrix.type) passed validation")
+        }
+    }
+
+    // MARK: Batched paths
+
+    /// Every query against each block of rows while the block is in cache; threads split the rows.
+    private func scanBatch(_ queries: [[UInt8]], _ matrix: VectorMatrix, k: Int, metric: Metric) -> [TopK] {
+        let n = matrix.count
+        let threadCount = max(1, min(threads, n / ScoringEngine.minimumRowsPerThread))
+        let chunk = (n + threadCount - 1) / threadCount
+        let perThread = UnsafeMutableBufferPointer<[TopK]>.allocate(capacity: threadCount)
+        perThread.initialize(repeating: [])
+        defer { perThread.deinitialize().deallocate() }
+        let block = 256
+        let work = { (t: Int) in
+            var heaps = queries.map { _ in TopK(k: k) }
+            let end = min(n, (t + 1) * chunk)
+            var start = t * chunk
+            while start < end {
+                let rows = start..<min(end, start + block)
+                for (qi, query) in queries.enumerated() {
+                    query.withUnsafeBytes { bytes in
+                        if let q = bytes.baseAddress { ScoringEngine.scan(q, matrix, metric, rows: rows, into: &heaps[qi]) }
+                    }
+                }
+                start += block
+            }
+            perThread[t] = heaps
+        }
+        parallelFor(threadCount, work)
+        return queries.indices.map { qi in
+            var merged = TopK(k: k)
+            for t in 0..<threadCount where !perThread[t].isEmpty {
+                for (key, id) in zip(perThread[t][qi].keys, perThread[t][qi].ids) { merged.offer(key: key, id: id) }
+            }
+            return merged
+        }
+    }
+
+    /// `scores (queries, rows) = Q (queries, d) @ blockᵀ (d, rows)` by sgemm, block by block;
+    /// then each query's heap takes the block's scores (threads split the queries).
+    private func gemmBatch(_ queries: [[UInt8]], _ matrix: VectorMatrix, k: Int, metric: Metric) -> [TopK] {
+        let nq = queries.count
+        let d = matrix.dimension
+        let n = matrix.count
+        var q = [Float]()
+        q.reserveCapacity(nq * d)
+        for query in queries { query.withUnsafeBytes { q.append(contentsOf: $0.bindMemory(to: Float.self)) } }
+        let queryNorms = (0..<nq).map { i in (0..<d).reduce(Float(0)) { $0 + q[i * d + $1] * q[i * d + $1] } }
+        let blockRows = ScoringEngine.batchBlockRows
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: nq * blockRows)
+        defer { scores.deallocate() }
+        let widened: UnsafeMutablePointer<Float>? = matrix.type == .float16
+            ? UnsafeMutablePointer<Float>.allocate(capacity: blockRows * d) : nil
+        defer { widened?.deallocate() }
+        let heaps = UnsafeMutableBufferPointer<TopK>.allocate(capacity: nq)
+        heaps.initialize(repeating: TopK(k: k))
+        defer { heaps.deinitialize().deallocate() }
+
+        let savedBLASThreads = BLAS.threads
+        BLAS.setThreads(threads)
+        defer { BLAS.setThreads(savedBLASThreads) }
+        let workers = max(1, min(threads, nq))
+        q.withUnsafeBufferPointer { qBuffer in
+            guard let qBase = qBuffer.baseAddress else { return }
+            var start = 0
+            while start < n {
+                let rows = min(blockRows, n - start)
+                let blockBase: UnsafePointer<Float>
+                if let widened {
+                    let source = matrix.base + start * matrix.rowBytes
+                    let stride = matrix.rowBytes
+                    let widenPart = { (t: Int) in
+                        let per = (rows + workers - 1) / workers
+                        for r in (t * per)..<min(rows, (t + 1) * per) {
+                            Kernels.widenRow(source + r * stride, into: widened + r * d, d)
+                        }
+                    }
+                    parallelFor(workers, widenPart)
+                    blockBase = UnsafePointer(widened)
+                } else {
+                    blockBase = (matrix.base + start * matrix.rowBytes).assumingMemoryBound(to: Float.self)
+                }
+                // scores (nq, rows) = Q (nq, d) @ block (rows, d)ᵀ
+                BLAS.sgemm(m: nq, n: rows, k: d, qBase, blockBase, transposeB: true, scores)
+                let blockStart = start
+                matrix.inverseNorms.withUnsafeBufferPointer { inv in
+                    matrix.squaredNorms.withUnsafeBufferPointer { sq in
+                        let select = { (t: Int) in
+                            var qi = t
+                            while qi < nq {
+                                let row = scores + qi * rows
+                                var heap = heaps[qi]
+                                if metric == .cosine {
+                                    for j in 0..<rows {
+                                        let key = -row[j] * inv[blockStart + j]
+                                        if key <= heap.threshold { heap.offer(key: key, id: blockStart + j) }
+                                    }
+                                } else {
+                                    let qn = queryNorms[qi]
+                                    for j in 0..<rows {
+                                        let key = qn + sq[blockStart + j] - 2 * row[j]
+                                        if key <= heap.threshold { heap.offer(key: key, id: blockStart + j) }
+                                    }
+                                }
+                                heaps[qi] = heap
+                                qi += workers
+                            }
+                        }
+                        parallelFor(workers, select)
+                    }
+                }
+                start += rows
+            }
+        }
+        return Array(heaps)
+    }
+}

@@ -1,0 +1,152 @@
+import AerieTensor
+import Foundation
+
+/// The human-readable record saved beside a head's weights (`card.json`): which encoders it
+/// takes, what it was trained on, how, and how well it did on the validation split.
+public struct HeadCard: Codable, Sendable, Equatable {
+    public var format = "aerie-joint-head-card"
+    public var version = 1
+    public var imageEncoder: EncoderReference
+    public var textEncoder: EncoderReference
+    public var dimension: Int
+    /// The data set trained on (as given to `aerie train`), its splits and their sizes.
+    public var dataset: String
+    public var trainSplit: String
+    public var validationSplit: String
+    public var trainImages: Int
+    public var validationImages: Int
+    /// How image features were made (views averaged, e.g. `["center", "hflip"]`).
+    public var imageViews: [String]
+    public var configuration: TrainingConfiguration
+    public var selectedEpoch: Int
+    /// Validation metrics of the selected epoch (with ``TrainingConfiguration/hubness``).
+    public var validation: RetrievalMetrics
+    /// Validation metrics of the selected epoch under each similarity post-processing.
+    public var validationByHubness: [String: RetrievalMetrics]
+    public var history: [EpochRecord]
+    /// The exact command that trained the head.
+    public var command: String
+
+    public init(imageEncoder: EncoderReference, textEncoder: EncoderReference, dimension: Int, dataset: String,
+                trainSplit: String, validationSplit: String, trainImages: Int, validationImages: Int,
+                imageViews: [String], configuration: TrainingConfiguration, selectedEpoch: Int,
+                validation: RetrievalMetrics, validationByHubness: [String: RetrievalMetrics],
+                history: [EpochRecord], command: String) {
+        self.imageEncoder = imageEncoder
+        self.textEncoder = textEncoder
+        self.dimension = dimension
+        self.dataset = dataset
+        self.trainSplit = trainSplit
+        self.validationSplit = validationSplit
+        self.trainImages = trainImages
+        self.validationImages = validationImages
+        self.imageViews = imageViews
+        self.configuration = configuration
+        self.selectedEpoch = selectedEpoch
+        self.validation = validation
+        self.validationByHubness = validationByHubness
+        self.history = history
+        self.command = command
+    }
+}
+
+extension JointModel {
+    /// The weights file's name inside a head directory.
+    public static let weightsFileName = "head.safetensors"
+    /// The card's name inside a head directory.
+    public static let cardFileName = "card.json"
+    static let formatName = "aerie-joint-head"
+    static let formatVersion = 1
+
+    /// What the weights file's metadata records so that it is self-sufficient.
+    private struct Header: Codable {
+        var imageEncoder: EncoderReference
+        var textEncoder: EncoderReference
+        var imageHead: HeadConfiguration
+        var textHead: HeadConfiguration
+    }
+
+    /// Writes `head.safetensors` (and `card.json` when given) into `directory`, creating it.
+    ///
+    /// Weights are float32 safetensors whose metadata holds a format name and version and the
+    /// head configurations and encoders.
+    public func save(to directory: URL, card: HeadCard? = nil) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var tensors: [String: Tensor] = ["log_scale": Tensor(shape: [1], data: [logScale])]
+        for (prefix, head) in [("image", imageHead), ("text", textHead)] {
+            let d = head.configuration.inputDimension
+            tensors["\(prefix).input_mean"] = Tensor(shape: [d], data: head.inputMean)
+            tensors["\(prefix).input_scale"] = Tensor(shape: [d], data: head.inputScale)
+            for (name, shape) in head.configuration.parameterShapes {
+                tensors["\(prefix).\(name)"] = Tensor(shape: shape, data: head.parameters[name] ?? [])
+            }
+        }
+        let header = Header(imageEncoder: imageEncoderReference, textEncoder: textEncoderReference,
+                            imageHead: imageHead.configuration, textHead: textHead.configuration)
+        let headerJSON = String(decoding: try JSONEncoder().encode(header), as: UTF8.self)
+        try SafeTensorsWriter.write(
+            tensors: tensors,
+            metadata: ["format": Self.formatName, "version": String(Self.formatVersion), "head": headerJSON],
+            to: directory.appendingPathComponent(Self.weightsFileName))
+        if let card {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(card).write(to: directory.appendingPathComponent(Self.cardFileName), options: .atomic)
+        }
+    }
+
+    /// Reads a head directory written by ``save(to:card:)``.
+    ///
+    /// - Throws: ``JointError/badFile(path:reason:)`` for a file of another format or version,
+    ///   `SafeTensorsError` for a damaged file, ``JointError/parameterShape(name:expected:actual:)``.
+    public static func load(from directory: URL) throws -> JointModel {
+        let url = directory.appendingPathComponent(weightsFileName)
+        let file = try SafeTensorsFile(contentsOf: url)
+        guard file.metadata["format"] == formatName else {
+            throw JointError.badFile(path: url.path, reason: "not an Aerie joint head (format \(file.metadata["format"] ?? "missing"))")
+        }
+        guard file.metadata["version"] == String(formatVersion) else {
+            throw JointError.badFile(path: url.path, reason: "head format version \(file.metadata["version"] ?? "missing") is not supported (expected \(formatVersion))")
+        }
+        guard let headerJSON = file.metadata["head"],
+              let header = try? JSONDecoder().decode(Header.self, from: Data(headerJSON.utf8)) else {
+            throw JointError.badFile(path: url.path, reason: "head description is missing or malformed")
+        }
+        func head(_ prefix: String, _ configuration: HeadConfiguration) throws -> ProjectionHead {
+            let d = configuration.inputDimension
+            var parameters: [String: [Float]] = [:]
+            for (name, shape) in configuration.parameterShapes {
+                parameters[name] = try file.tensor("\(prefix).\(name)", shape: shape).data
+            }
+            return try ProjectionHead(
+                configuration: configuration, inputMean: try file.tensor("\(prefix).input_mean", shape: [d]).data,
+                inputScale: try file.tensor("\(prefix).input_scale", shape: [d]).data, parameters: parameters)
+        }
+        let image = try head("image", header.imageHead), text = try head("text", header.textHead)
+        guard header.imageHead.outputDimension == header.textHead.outputDimension,
+              header.imageHead.inputDimension == header.imageEncoder.dimension,
+              header.textHead.inputDimension == header.textEncoder.dimension else {
+            throw JointError.badFile(path: url.path, reason: "head dimensions do not agree with each other or their encoders")
+        }
+        let logScale = try file.tensor("log_scale", shape: [1]).data[0]
+        return JointModel(imageHead: image, textHead: text, imageEncoder: header.imageEncoder,
+                          textEncoder: header.textEncoder, logScale: logScale)
+    }
+
+    /// Reads a head and refuses it unless it was trained on exactly these encoders.
+    public static func load(from directory: URL, imageEncoder: EncoderReference, textEncoder: EncoderReference) throws -> JointModel {
+        let model = try load(from: directory)
+        try model.checkEncoders(image: imageEncoder, text: textEncoder)
+        return model
+    }
+
+    /// Reads the card beside a head's weights.
+    public static func loadCard(from directory: URL) throws -> HeadCard {
+        let url = directory.appendingPathComponent(cardFileName)
+        do {
+            return try JSONDecoder().decode(HeadCard.self, from: Data(contentsOf: url))
+        } catch {
+            throw JointError.badFile(path: url.path, reason: "unreadable head card: \(error)")
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import AerieTensor
+import Foundation
+
+/// An encoder named by a head: which features the head was trained on.
+public struct EncoderReference: Codable, Sendable, Equatable {
+    /// As `ModelIdentity.name`, e.g. `efficientnet-lite0`, or `efficientnet-lite0+efficientnet-lite2`
+    /// for concatenated features.
+    public var name: String
+    /// SHA-256 of the encoder's weights (for concatenated encoders, the hashes joined by `+`).
+    public var weightsSHA256: String
+    /// Width of the encoder's feature vectors.
+    public var dimension: Int
+
+    public init(name: String, weightsSHA256: String, dimension: Int) {
+        self.name = name
+        self.weightsSHA256 = weightsSHA256
+        self.dimension = dimension
+    }
+}
+
+/// A trained joint space: an image head and a text head into one L2-normalised space.
+public struct JointModel: JointProjection {
+    public var imageHead: ProjectionHead
+    public var textHead: ProjectionHead
+    public var imageEncoderReference: EncoderReference
+    public var textEncoderReference: EncoderReference
+    /// `log(1/τ)` of InfoNCE training (kept for the record; cosine ranking does not use it).
+    public var logScale: Float
+
+    public init(imageHead: ProjectionHead, textHead: ProjectionHead,
+                imageEncoder: EncoderReference, textEncoder: EncoderReference, logScale: Float = 0) {
+        precondition(imageHead.configuration.outputDimension == textHead.configuration.outputDimension,
+                     "image and text heads must share the joint dimension")
+        precondition(imageHead.configuration.inputDimension == imageEncoder.dimension
+                     && textHead.configuration.inputDimension == textEncoder.dimension,
+                     "head input dimensions must match their encoders")
+        self.imageHead = imageHead
+        self.textHead = textHead
+        imageEncoderReference = imageEncoder
+        textEncoderReference = textEncoder
+        self.logScale = logScale
+    }
+
+    public var dimension: Int { imageHead.configuration.outputDimension }
+    public var imageEncoder: (name: String, weightsSHA256: String) { (imageEncoderReference.name, imageEncoderReference.weightsSHA256) }
+    public var textEncoder: (name: String, weightsSHA256: String) { (textEncoderReference.name, textEncoderReference.weightsSHA256) }
+
+    /// Refuses encoders other than those the head was trained on.
+    ///
+    /// - Throws: ``JointError/encoderMismatch(side:expectedName:expectedSHA256:actualName:actualSHA256:)``.
+    public func checkEncoders(image: EncoderReference, text: EncoderReference) throws {
+        for (side, expected, actual) in [("image", imageEncoderReference, image), ("text", textEncoderReference, text)]
+        where expected.name != actual.name || expected.weightsSHA256 != actual.weightsSHA256 || expected.dimension != actual.dimension {
+            throw JointError.encoderMismatch(side: side, expectedName: expected.name, expectedSHA256: expected.weightsSHA256,
+                                             actualName: actual.name, actualSHA256: actual.weightsSHA256)
+        }
+    }
+
+    public func projectImages(_ features: Tensor) throws -> Tensor {
+        try project(features, with: imageHead, side: "image")
+    }
+
+    public func projectTexts(_ features: Tensor) throws -> Tensor {
+        try project(features, with: textHead, side: "text")
+    }
+
+    private func project(_ features: Tensor, with head: ProjectionHead, side: String) throws -> Tensor {
+        let d = head.configuration.inputDimension
+        guard features.shape.count == 2, features.shape[1] == d else {
+            throw JointError.featureDimension(side: side, expected: d, actual: features.shape.last ?? 0)
+        }
+        let n = features.shape[0]
+        // Rows in chunks keep scratch memory bounded for large indexes.
+        var out = [Float]()
+        out.reserveCapacity(n * dimension)
+        let chunk = 1024
+        var start = 0
+        while start < n {
+            let end = min(n, start + chunk)
+            let y = head.forward(Array(features.data[start * d ..< end * d]), count: end - start)
+            out.append(contentsOf: RowNormalization.forward(y, rows: end - start, columns: dimension).normalized)
+            start = end
+        }
+        return Tensor(shape: [n, dimension], data: out)
+    }
+
+    /// Recall metrics of this model on features, with an optional hubness correction.
+    ///
+    /// - Parameters:
+    ///   - imageFeatures: `[images, imageDim]`.
+    ///   - captionFeatures: `[captions, textDim]`.
+    ///   - captionImage: for each caption, the row of its image in `imageFeatures`.
+    public func evaluate(imageFeatures: Tensor, captionFeatures: Tensor, captionImage: [Int],
+                         hubness: HubnessCorrection = .none) throws -> RetrievalMetrics {
+        let images = try projectImages(imageFeatures), captions = try projectTexts(captionFeatures)
+        return Self.metrics(imageVectors: images, captionVectors: captions, captionImage: captionImage, hubness: hubness)
+    }
+
+    /// Recall metrics of joint vectors (L2-normalised rows, cosine similarity).
+    public static func metrics(imageVectors: Tensor, captionVectors: Tensor, captionImage: [Int],
+                               hubness: HubnessCorrection = .none) -> RetrievalMetrics {
+        let ni = imageVectors.shape[0], nc = captionVectors.shape[0], d = imageVectors.shape[1]
+        // images (ni,d) @ captions (nc,d)^T -> (ni,nc)
+        let scores = Matrix.multiplyTransposed(imageVectors.data, captionVectors.data, m: ni, n: nc, k: d)
+        guard hubness != .none else {
+            return RetrievalMetrics.compute(scores: scores, imageCount: ni, captionImage: captionImage)
+        }
+        var imageToText = scores, textToImage = scores
+        hubness.apply(toQueryRows: &imageToText, queryCount: ni, galleryCount: nc)
+        hubness.apply(toGalleryRows: &textToImage, galleryCount: ni, queryCount: nc)
+        return RetrievalMetrics.compute(scores: imageToText, imageCount: ni, captionImage: captionImage,
+                                        textToImageScores: textToImage)
+    }
+}

@@ -1,0 +1,69 @@
+import AerieIndex
+import AerieTerminal
+import ArgumentParser
+import Foundation
+
+/// `aerie eval`: text→image and image→text R@1/5/10 and mR on a split, from the index.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Recall@K both ways and mR on a split, with the literature's protocol.",
+        discussion: """
+            Every caption of the split is a query. Text→image: a hit when the caption's own image \
+            is in the top K of the split's images. Image→text: a hit when any of the image's \
+            captions is in the top K of the split's captions. Ties rank against the query \
+            (pessimistic) unless --optimistic-ties.
+            """
+    )
+
+    @Argument(help: "The data set (its index must exist: run `aerie index` first).")
+    var dataset: String
+    @OptionGroup var options: IndexModelOptions
+    @Option(help: "Split to evaluate.")
+    var split: String = "test"
+    @Flag(help: "Count a tie with the true match as a hit.")
+    var optimisticTies = false
+    @Flag(help: "Show recall per class label.")
+    var perClass = false
+    @Flag(help: "JSON output.")
+    var json = false
+
+    func run() throws {
+        let location = try options.location(forDataset: URL(fileURLWithPath: dataset))
+        let index = try SearchIndex(location: location)
+        guard let captionVectors = index.captionVectors else {
+            throw IndexError.noVectors(kind: "caption", reason: "the index was built without a joint head (run `aerie train`, then `aerie index`)")
+        }
+        let images = index.images.filter { $0.split == split }
+        guard !images.isEmpty else { throw ValidationError("split '\(split)' has no indexed images") }
+        var imageColumn: [Int: Int] = [:]
+        for (column, image) in images.enumerated() { imageColumn[image.row] = column }
+        let captions = index.captions.filter { imageColumn[$0.imageRow] != nil }
+        let d = index.space.dimension
+        let imageValues = images.flatMap { index.imageVectors.row($0.row) }
+        let captionValues = captions.flatMap { captionVectors.row($0.row) }
+        let similarity = RetrievalEvaluation.similarity(captions: captionValues, images: imageValues, dimension: d)
+        let labels = images.allSatisfy { $0.label != nil } ? images.map { $0.label ?? "" } : nil
+        let report = RetrievalEvaluation.evaluate(similarity: similarity, imageCount: images.count,
+                                                  captionImage: captions.compactMap { imageColumn[$0.imageRow] },
+                                                  labels: labels, ties: optimisticTies ? .optimistic : .pessimistic)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return
+        }
+        print("split \(TerminalText.sanitize(split)): \(images.count) images, \(captions.count) captions; "
+              + "space: \(TerminalText.sanitize(index.space.description)); ties \(report.tieRule.rawValue)")
+        print("                  text→image            image→text")
+        print("                  R@1    R@5    R@10    R@1    R@5    R@10    mR")
+        func row(_ name: String, _ t: RecallTable) -> String {
+            let cells = (t.textToImage + t.imageToText).map { String(format: "%6.2f", $0) }
+            return name.padding(toLength: 16, withPad: " ", startingAt: 0) + " " + cells[0..<3].joined(separator: " ") + "  "
+                + cells[3..<6].joined(separator: " ") + "  " + String(format: "%6.2f", t.meanRecall)
+        }
+        print(row("all", report.overall))
+        if perClass {
+            for (label, table) in report.perClass { print(row(TerminalText.sanitize(label), table)) }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import AerieDatasets
+import AerieImage
+import AerieIndex
+import AerieTerminal
+import ArgumentParser
+import Foundation
+
+/// `aerie index`: encode a data set's images and captions and persist them.
+struct Index: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Encode a data set's images and captions into a persisted, incremental index.",
+        discussion: """
+            Encoder features go to SQLite, joint vectors to checksummed memory-mapped files. \
+            Re-running encodes only new or changed files and drops deleted ones; an interrupted \
+            run (Ctrl-C, kill) resumes where it stopped.
+            """
+    )
+
+    @Argument(help: "Caption JSON, class-folder tree or folder of images.")
+    var dataset: String
+    @OptionGroup var options: IndexModelOptions
+    @Option(help: "Index only this split.")
+    var split: String?
+    @Option(help: "Storage of the joint vectors: fp32 or fp16 (binary codes are always kept too).")
+    var dtype: String = "fp32"
+    @Option(help: "Images per encoder batch.")
+    var batch: Int = 16
+    @Flag(help: "Re-project the stored features with the current head, without encoding.")
+    var reproject = false
+
+    func run() throws {
+        guard let type = VectorType(name: dtype), type != .binary else { throw ValidationError("--dtype must be fp32 or fp16") }
+        var data = try options.loadDataset(dataset)
+        if let split {
+            let kept = data.presentImages.filter { $0.split?.rawValue == split }
+            let renumbered = kept.enumerated().map { i, e in
+                ImageEntry(id: i, filename: e.filename, url: e.url, split: e.split, label: e.label, sentences: e.sentences, sourceID: e.sourceID)
+            }
+            data = CaptionDataset(kind: data.kind, source: data.source, imageRoot: data.imageRoot, name: data.name,
+                                  images: renumbered, missing: [], issues: data.issues)
+        }
+        let location = try options.location(forDataset: URL(fileURLWithPath: dataset), name: data.name)
+        let models = try options.loadModels(needText: false)
+        printError("index: \(TerminalText.sanitize(location.directory.path))")
+        printError("models: image \(models.image.identity)" + (models.head.map { ", joint head \($0.identity.prefix(12))" } ?? ", no joint head"))
+        if !data.missing.isEmpty { printError("\(data.missing.count) images listed but missing: skipped") }
+        let builder = IndexBuilder(location: location, imageEncoder: models.image, textEncoder: models.text, head: models.head,
+                                   decode: { try ImageDecoder.decode(contentsOf: $0) }, vectorType: type, batchSize: batch)
+        if reproject {
+            let generation = try builder.reproject()
+            printError("re-projected stored features: generation \(generation)")
+            return
+        }
+        installInterruptHandler()
+        let started = Date()
+        var bar: ProgressBar?
+        var phase: IndexingProgress.Phase?
+        let summary = try builder.update(data) { progress in
+            if progress.phase != phase {
+                if let bar, phase != .vectors { bar.finish(bar.total) }
+                phase = progress.phase
+                bar = progress.total > 0 ? ProgressBar(title: progress.phase.rawValue, total: progress.total) : nil
+            }
+            bar?.update(progress.done)
+            if interruptRequested != 0 { throw IndexError.cancelled }
+        }
+        if let bar, phase != .vectors { bar.finish(bar.total) }
+        let seconds = Date().timeIntervalSince(started)
+        print("images encoded \(summary.imagesEncoded), unchanged \(summary.imagesUnchanged), removed \(summary.imagesRemoved), "
+              + "failed \(summary.imagesFailed.count); captions encoded \(summary.captionsEncoded); "
+              + "vectors \(summary.vectorsRebuilt ? "rebuilt" : "current") (generation \(summary.generation)); "
+              + String(format: "%.1f s", seconds)
+              + (summary.imagesEncoded > 0 ? String(format: ", %.1f images/s", Double(summary.imagesEncoded) / seconds) : ""))
+        for path in summary.imagesFailed.prefix(10) { printError("could not decode \(TerminalText.sanitize(path))") }
+    }
+}

@@ -1,0 +1,175 @@
+import AerieDatasets
+import AerieImage
+import AerieIndex
+import AerieJoint
+import AerieModels
+import AerieTensor
+import AerieTerminal
+import ArgumentParser
+import Foundation
+
+/// Options shared by `index`, `search`, `neighbors` and `eval`: where the data set, the index,
+/// the models and the joint head are.
+struct IndexModelOptions: ParsableArguments {
+    @Option(name: .customLong("images"), help: "Image root of a caption JSON (default: imgs/ or images/ beside it).")
+    var imageRoot: String?
+    @Option(help: "Index directory (default: a per-data-set folder under ${XDG_DATA_HOME:-~/.local/share}/aerie/indexes).")
+    var index: String?
+    @Option(help: "Model store directory (default: AERIE_MODELS or the XDG cache).")
+    var models: String?
+    @Option(help: "Joint head directory (default: the current head of `aerie train`, when present).")
+    var head: String?
+    @Flag(help: "Use no joint head: image vectors are the image encoder's features (image→image search only).")
+    var noHead = false
+    @Option(help: "Image encoder when there is no head (efficientnet-lite0, efficientnet-lite2).")
+    var model: String = "efficientnet-lite0"
+
+    /// The head directory to use, or nil.
+    var headDirectory: URL? {
+        guard !noHead else { return nil }
+        if let head { return URL(fileURLWithPath: head) }
+        let current = Train.defaultHeadDirectory()
+        return FileManager.default.fileExists(atPath: current.appendingPathComponent(JointModel.weightsFileName).path) ? current : nil
+    }
+
+    func location(forDataset dataset: URL?, name: String? = nil) throws -> IndexLocation {
+        if let index { return IndexLocation(directory: URL(fileURLWithPath: index)) }
+        guard let dataset else { throw ValidationError("name the index with --index DIR or the data set with --dataset PATH") }
+        return IndexLocation.defaultLocation(forDataset: dataset, name: name)
+    }
+
+    func loadDataset(_ path: String) throws -> CaptionDataset {
+        try CaptionDataset.load(URL(fileURLWithPath: path),
+                                options: DatasetLoadOptions(imageRoot: imageRoot.map { URL(fileURLWithPath: $0) }))
+    }
+
+    /// The encoders and head: the head's card decides the image encoder(s).
+    func loadModels(needText: Bool) throws -> (image: any ImageEncoding, text: (any TextEncoding)?, head: JointHead?) {
+        let store = ModelStore(explicit: models)
+        if let directory = headDirectory {
+            let card = try JointModel.loadCard(from: directory)
+            let image = try makeCombinedImageEncoder(store: store, name: card.imageEncoder.name)
+            let text = try MiniLMEncoder(store: store)
+            let projection = try JointModel.load(from: directory, imageEncoder: Train.reference(image.identity),
+                                                 textEncoder: Train.reference(text.identity))
+            let weights = try Data(contentsOf: directory.appendingPathComponent(JointModel.weightsFileName))
+            var sha = SHA256()
+            sha.update(weights)
+            return (image, text, JointHead(projection: projection, identity: sha.finalizeHex()))
+        }
+        if needText {
+            throw ValidationError("text search needs a joint head: run `aerie train` first (or pass --head DIR)")
+        }
+        return (try makeCombinedImageEncoder(store: store, name: model), nil, nil)
+    }
+}
+
+/// `a+b` names several image encoders whose features are concatenated (as `aerie train` does).
+func makeCombinedImageEncoder(store: ModelStore, name: String) throws -> any ImageEncoding {
+    let parts = name.split(separator: "+").map(String.init)
+    let encoders = try parts.map { try makeImageEncoder(store: store, name: $0) }
+    if encoders.count == 1, let only = encoders.first { return only }
+    return ConcatenatedImageEncoder(parts: encoders)
+}
+
+/// Several image encoders side by side; features concatenated per image, in order.
+struct ConcatenatedImageEncoder: ImageEncoding {
+    let parts: [any ImageEncoding]
+    var identity: ModelIdentity {
+        ModelIdentity(name: parts.map(\.identity.name).joined(separator: "+"),
+                      weightsSHA256: parts.map(\.identity.weightsSHA256).joined(separator: "+"),
+                      dimension: parts.reduce(0) { $0 + $1.identity.dimension })
+    }
+    func encode(_ images: [RGBAImage]) throws -> Tensor {
+        let outputs = try parts.map { try $0.encode(images) }
+        let width = identity.dimension
+        var data = [Float]()
+        data.reserveCapacity(images.count * width)
+        for row in 0..<images.count {
+            for (part, output) in zip(parts, outputs) {
+                let d = part.identity.dimension
+                data += output.data[(row * d)..<((row + 1) * d)]
+            }
+        }
+        return Tensor(shape: [images.count, width], data: data)
+    }
+}
+
+/// Set by SIGINT; the indexing progress callback turns it into ``IndexError/cancelled``.
+nonisolated(unsafe) var interruptRequested: sig_atomic_t = 0
+
+func installInterruptHandler() {
+    signal(SIGINT) { _ in interruptRequested = 1 }
+}
+
+/// Encodes outside images and texts and projects them into the index's joint space.
+struct QueryEncoder {
+    let image: any ImageEncoding
+    let text: (any TextEncoding)?
+    let head: JointHead?
+
+    func imageVector(_ url: URL) throws -> [Float] {
+        let decoded = try ImageDecoder.decode(contentsOf: url)
+        let features = try image.encode([decoded])
+        if let head { return try head.projection.projectImages(features).data }
+        return RetrievalEvaluation.l2Normalised(features.data, features.shape.last ?? 1)
+    }
+
+    func textVector(_ caption: String) throws -> [Float] {
+        guard let text, let head else { throw ValidationError("text queries need a joint head: run `aerie train` first (or pass --head DIR)") }
+        return try head.projection.projectTexts(text.encode([caption])).data
+    }
+
+    func vector(for query: QueryExpression) throws -> [Float] {
+        let vectors = try query.terms.map { term in
+            term.kind == .image ? try imageVector(URL(fileURLWithPath: term.value)) : try textVector(term.value)
+        }
+        return query.combine(vectors)
+    }
+}
+
+/// One printed or JSON result.
+struct SearchResultLine: Codable {
+    var rank: Int
+    var score: Float
+    var kind: String
+    var id: Int64
+    var path: String
+    var label: String?
+    var split: String?
+    var caption: String?
+}
+
+func printResults(_ lines: [SearchResultLine], json: Bool, metric: Metric) throws {
+    if json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(lines), as: UTF8.self))
+        return
+    }
+    print("rank  \(metric.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  id      image / caption")
+    for line in lines {
+        let score = String(format: metric == .hamming ? "%9.0f" : "%9.4f", line.score)
+        let what = line.caption.map { "\"\(TerminalText.sanitize($0))\"  (\(TerminalText.sanitize(line.path)))" }
+            ?? TerminalText.sanitize(line.path) + (line.label.map { "  [\(TerminalText.sanitize($0))]" } ?? "")
+        print(String(format: "%4d", line.rank) + "  " + score + "  " + String(line.id).padding(toLength: 6, withPad: " ", startingAt: 0) + "  " + what)
+    }
+}
+
+func resultLines(_ hits: [Hit], index: SearchIndex, target: SearchIndex.Target) -> [SearchResultLine] {
+    hits.enumerated().map { rank, hit in
+        switch target {
+        case .images:
+            let image = index.images[hit.id]
+            return SearchResultLine(rank: rank + 1, score: hit.score, kind: "image", id: image.id, path: image.path,
+                                    label: image.label, split: image.split, caption: nil)
+        case .captions:
+            let caption = index.captions[hit.id]
+            let image = index.images[caption.imageRow]
+            return SearchResultLine(rank: rank + 1, score: hit.score, kind: "caption", id: caption.id, path: image.path,
+                                    label: image.label, split: image.split, caption: caption.text)
+        }
+    }
+}
+
+extension Metric: ExpressibleByArgument {}

@@ -1,0 +1,134 @@
+import AerieBrowser
+import AerieTerminal
+import ArgumentParser
+import Foundation
+
+/// `aerie labels`: the relevance labels made in `aerie browse`.
+struct Labels: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export, import and list the relevance labels made in the browser.",
+        discussion: """
+            Labels are (query, image, grade) triples, grade 0 (not relevant) to 3, kept in a \
+            SQLite file: --labels PATH, else $AERIE_LABELS, else \
+            $XDG_DATA_HOME/aerie/labels.sqlite, else ~/.local/share/aerie/labels.sqlite. \
+            They are exported as TREC qrels (`topic 0 docno relevance`) with a topics file \
+            (`topic<TAB>query`), which trec_eval reads.
+            """,
+        subcommands: [LabelsExport.self, LabelsImport.self, LabelsList.self]
+    )
+}
+
+/// The `--labels` option shared by the label commands and `aerie browse`.
+struct LabelStoreOption: ParsableArguments {
+    @Option(name: .customLong("labels"), help: ArgumentHelp("The label file (SQLite).", valueName: "path"))
+    var path: String?
+
+    var resolvedPath: String { path ?? LabelStore.defaultPath(environment: ProcessInfo.processInfo.environment) }
+
+    func open() throws -> LabelStore {
+        do {
+            return try LabelStore(path: resolvedPath)
+        } catch {
+            throw labelFailure(error)
+        }
+    }
+}
+
+/// Prints an error (sanitized) and returns exit code 1.
+func labelFailure(_ error: any Error) -> ExitCode {
+    FileHandle.standardError.write(Data(("aerie: " + TerminalText.sanitize(String(describing: error)) + "\n").utf8))
+    return ExitCode(1)
+}
+
+struct LabelsExport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the labels as TREC qrels and a topics file."
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case qrels }
+
+    @OptionGroup var store: LabelStoreOption
+    @Option(help: "Output format.") var format: Format = .qrels
+    @Option(name: .shortAndLong, help: ArgumentHelp("The qrels file to write (default: standard output).", valueName: "file"))
+    var output: String?
+    @Option(help: ArgumentHelp("The topics file to write (default: <output>.topics, or topics.tsv).", valueName: "file"))
+    var topics: String?
+
+    func run() throws {
+        let labels = try store.open()
+        let exported: (qrels: String, topics: String)
+        do {
+            exported = Qrels.export(labels: try labels.allLabels(), topics: try labels.topics())
+        } catch {
+            throw labelFailure(error)
+        }
+        let topicsPath = topics ?? output.map { $0 + ".topics" } ?? "topics.tsv"
+        do {
+            if let output {
+                try Data(exported.qrels.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            } else {
+                FileHandle.standardOutput.write(Data(exported.qrels.utf8))
+            }
+            try Data(exported.topics.utf8).write(to: URL(fileURLWithPath: topicsPath), options: .atomic)
+        } catch {
+            throw labelFailure(error)
+        }
+        let count = exported.qrels.split(separator: "\n").count
+        FileHandle.standardError.write(Data("aerie: \(count) labels; topics in \(TerminalText.sanitize(topicsPath))\n".utf8))
+    }
+}
+
+struct LabelsImport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Read TREC qrels and their topics file into the label store (existing labels are updated)."
+    )
+
+    @OptionGroup var store: LabelStoreOption
+    @Argument(help: ArgumentHelp("The qrels file.", valueName: "qrels")) var qrels: String
+    @Option(help: ArgumentHelp("The topics file (default: <qrels>.topics).", valueName: "file")) var topics: String?
+
+    func run() throws {
+        let topicsPath = topics ?? qrels + ".topics"
+        let labels: [Label]
+        do {
+            let qrelsText = try String(contentsOfFile: qrels, encoding: .utf8)
+            let topicsText = try String(contentsOfFile: topicsPath, encoding: .utf8)
+            labels = try Qrels.parse(qrels: qrelsText, qrelsName: qrels, topics: topicsText, topicsName: topicsPath)
+        } catch {
+            throw labelFailure(error)
+        }
+        do {
+            try store.open().save(labels)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw labelFailure(error)
+        }
+        print("imported \(labels.count) labels into \(TerminalText.sanitize(store.resolvedPath))")
+    }
+}
+
+struct LabelsList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "Print the labels: grade, image, query."
+    )
+
+    @OptionGroup var store: LabelStoreOption
+
+    func run() throws {
+        let labels: [Label]
+        do {
+            labels = try store.open().allLabels()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw labelFailure(error)
+        }
+        for label in labels {
+            print("\(label.grade)\t\(TerminalText.sanitize(label.imageID))\t\(TerminalText.sanitize(label.query))")
+        }
+    }
+}

@@ -1,0 +1,356 @@
+import AerieDatasets
+import AerieImage
+import AerieJoint
+import AerieModels
+import AerieTensor
+import AerieTerminal
+import ArgumentParser
+import Foundation
+
+/// `aerie train DATASET`: learns the joint image-text space on frozen encoder features.
+struct Train: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train the joint image-text space (projection heads on frozen encoders).",
+        discussion: """
+            Learns an image head and a text head into one L2-normalised space where a caption and \
+            its image are close. The train split learns, the val split selects the epoch (best \
+            mean recall, mR). Encoder features are computed once and cached (--cache), so later \
+            runs take seconds per epoch. Writes the head (head.safetensors) and its card \
+            (card.json: encoders and their hashes, data, hyper-parameters, val table) to --out.
+            """
+    )
+
+    enum Backbone: String, ExpressibleByArgument, CaseIterable {
+        case lite0 = "efficientnet-lite0"
+        case lite2 = "efficientnet-lite2"
+        case both = "lite0+lite2"
+
+        var encoderNames: [String] {
+            switch self {
+            case .lite0: ["efficientnet-lite0"]
+            case .lite2: ["efficientnet-lite2"]
+            case .both: ["efficientnet-lite0", "efficientnet-lite2"]
+            }
+        }
+    }
+
+    enum LossName: String, ExpressibleByArgument, CaseIterable { case triplet, hardest, infonce }
+    enum HubnessName: String, ExpressibleByArgument, CaseIterable { case none, csls, isoftmax }
+    enum ViewName: String, ExpressibleByArgument, CaseIterable { case center, hflip }
+
+    @Argument(help: "A caption JSON with train and val splits (or a folder holding one).")
+    var dataset: String
+
+    @Option(name: .customLong("images"), help: "The image root of a caption JSON (default: imgs/ or images/ beside it).")
+    var images: String?
+
+    @Option(help: "Image encoder: \(Backbone.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var backbone: Backbone = .lite0
+
+    @Option(help: "Head: linear or mlp.")
+    var head: HeadKind = .mlp
+
+    @Option(help: "Joint space dimension.")
+    var dim = 512
+
+    @Option(help: "Hidden width of mlp heads.")
+    var hidden = 1024
+
+    @Option(help: "Hidden activation of mlp heads: relu or gelu.")
+    var activation: HeadActivation = .gelu
+
+    @Flag(help: "Add a linear skip path to mlp heads.")
+    var residual = false
+
+    @Option(help: "Dropout on the hidden layer of mlp heads while training.")
+    var dropout: Float = 0
+
+    @Option(help: "Loss: triplet (sum over in-batch negatives), hardest (VSE++), infonce.")
+    var loss: LossName = .infonce
+
+    @Option(help: "Margin of the triplet losses.")
+    var margin: Float = 0.2
+
+    @Option(help: "InfoNCE temperature (initial value with --learn-temperature).")
+    var temperature: Float = 0.05
+
+    @Flag(help: "Learn the InfoNCE temperature.")
+    var learnTemperature = false
+
+    @Option(help: "Epochs.")
+    var epochs = 30
+
+    @Option(help: "Images per batch.")
+    var batch = 128
+
+    @Option(help: "Peak learning rate (AdamW).")
+    var lr: Float = 1e-3
+
+    @Option(help: "AdamW weight decay.")
+    var weightDecay: Float = 1e-4
+
+    @Option(help: "Warm-up epochs before the cosine decay.")
+    var warmup: Float = 1
+
+    @Option(help: "Random seed (initialisation, batches, sampled captions, dropout).")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Mask in-batch negatives of the same scene class.")
+    var maskSameClass = false
+
+    @Option(help: "Stop after this many epochs without a better val mR (0: never).")
+    var patience = 0
+
+    @Option(help: "Similarity post-processing used to select the epoch: none, csls, isoftmax.")
+    var hubness: HubnessName = .none
+
+    @Option(help: "Image views whose features are averaged (and sampled while training), comma-separated: center, hflip.")
+    var views = "center"
+
+    @Option(help: "Split that learns.")
+    var trainSplit = "train"
+
+    @Option(help: "Split that selects.")
+    var valSplit = "val"
+
+    @Option(help: "Where the head and its card are written.")
+    var out: String?
+
+    @Option(help: "Feature cache folder (default: $XDG_CACHE_HOME/aerie/features).")
+    var cache: String?
+
+    @Option(help: "Model folder (default: $AERIE_MODELS or the user cache).")
+    var models: String?
+
+    @Option(help: "BLAS threads (results are deterministic for a given seed and thread count).")
+    var threads = 1
+
+    func run() async throws {
+        do {
+            try train()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            printError("aerie: " + TerminalText.sanitize(String(describing: error)))
+            throw ExitCode(1)
+        }
+    }
+
+    private func train() throws {
+        BLAS.setThreads(threads)
+        let viewNames = try parseViews()
+        let datasetURL = URL(fileURLWithPath: dataset)
+        let loaded = try CaptionDataset.load(datasetURL, options: DatasetLoadOptions(imageRoot: images.map { URL(fileURLWithPath: $0) }))
+        let missing = Set(loaded.missing)
+        let usable = loaded.images.filter { !missing.contains($0.id) && !$0.sentences.isEmpty }
+        let trainEntries = usable.filter { $0.split?.rawValue == trainSplit }
+        let valEntries = usable.filter { $0.split?.rawValue == valSplit }
+        guard trainEntries.count >= 2 else { throw ValidationError("split '\(trainSplit)' has \(trainEntries.count) usable images") }
+        guard !valEntries.isEmpty else { throw ValidationError("split '\(valSplit)' has no usable images") }
+        let entries = trainEntries + valEntries
+        printError("data: \(trainEntries.count) \(trainSplit) + \(valEntries.count) \(valSplit) images, "
+                   + "\(entries.reduce(0) { $0 + $1.sentences.count }) captions (\(missing.count) missing images skipped)")
+
+        let store = ModelStore(explicit: models)
+        let cacheRoot = cache.map { URL(fileURLWithPath: $0) } ?? Self.defaultCacheRoot()
+        let features = FeatureStore(root: cacheRoot)
+
+        // Text features, one row per caption.
+        let textEncoder = try MiniLMEncoder(store: store)
+        let textReference = Self.reference(textEncoder.identity)
+        let captions = entries.flatMap(\.sentences)
+        let captionFeatures = try features.textFeatures(captions, encoder: textEncoder, reference: textReference)
+
+        // Image features: one tensor per view, backbones concatenated.
+        var imageReferences: [EncoderReference] = []
+        var perBackbone: [[Tensor]] = []
+        let paths = entries.map { $0.url.standardizedFileURL.path }
+        for name in backbone.encoderNames {
+            let encoder = try makeImageEncoder(store: store, name: name)
+            let reference = Self.reference(encoder.identity)
+            imageReferences.append(reference)
+            perBackbone.append(try viewNames.map { view in
+                try features.imageFeatures(paths, view: view, encoder: encoder, reference: reference)
+            })
+        }
+        let imageReference = EncoderReference(
+            name: imageReferences.map(\.name).joined(separator: "+"),
+            weightsSHA256: imageReferences.map(\.weightsSHA256).joined(separator: "+"),
+            dimension: imageReferences.reduce(0) { $0 + $1.dimension })
+        let imageViews = viewNames.indices.map { v in Self.concatenateColumns(perBackbone.map { $0[v] }) }
+
+        // Caption bookkeeping: owner image, text identity, classes, splits.
+        var captionImage: [Int] = [], captionText: [Int] = [], textID: [String: Int] = [:]
+        for (i, entry) in entries.enumerated() {
+            for sentence in entry.sentences {
+                captionImage.append(i)
+                captionText.append(textID[sentence] ?? { textID[sentence] = textID.count; return textID.count - 1 }())
+            }
+        }
+        var classID: [String: Int] = [:]
+        let labels = entries.map(\.label)
+        let imageClass: [Int]? = labels.contains(nil) ? nil : labels.map { label in
+            let key = label ?? ""
+            if let id = classID[key] { return id }
+            classID[key] = classID.count
+            return classID.count - 1
+        }
+        if maskSameClass && imageClass == nil { throw ValidationError("--mask-same-class needs a scene label on every image") }
+        let data = try TrainingData(
+            imageViews: imageViews, captionFeatures: captionFeatures, captionImage: captionImage, captionText: captionText,
+            imageClass: imageClass, trainImages: Array(0..<trainEntries.count),
+            validationImages: Array(trainEntries.count..<entries.count))
+
+        let config = trainingConfiguration()
+        printError("training: \(imageReference.name) (\(imageReference.dimension)-d, views \(viewNames.joined(separator: "+"))) "
+                   + "and \(textReference.name) (\(textReference.dimension)-d) → \(dim)-d, \(head.rawValue) heads, loss \(config.loss.name)")
+        printLine(EpochTable.header)
+        var bar = ProgressBar(title: "epoch 1", total: 1)
+        let result = try Trainer.train(data: data, configuration: config, imageEncoder: imageReference,
+                                       textEncoder: textReference) { event in
+            switch event {
+            case let .step(epoch, step, stepsPerEpoch, loss):
+                if step == 1 { bar = ProgressBar(title: "epoch \(epoch)", total: stepsPerEpoch) }
+                bar.update(step, note: String(format: "loss %.4f", loss))
+            case let .epoch(record, isBest):
+                bar.finish(bar.total, note: String(format: "loss %.4f", record.loss))
+                printLine(EpochTable.row(record, isBest: isBest))
+            }
+        }
+
+        // The selected epoch under each similarity post-processing, for the card.
+        var byHubness: [String: RetrievalMetrics] = [:]
+        let validationCaptions = data.validationImages.flatMap { data.captionsOfImage[$0] }
+        let valCaptionFeatures = Self.rows(data.captionFeatures, validationCaptions)
+        let valCaptionImage = validationCaptions.map { data.captionImage[$0] - trainEntries.count }
+        for correction in Self.hubnessCorrections {
+            byHubness[correction.name] = try result.model.evaluate(
+                imageFeatures: data.meanImageFeatures(data.validationImages), captionFeatures: valCaptionFeatures,
+                captionImage: valCaptionImage, hubness: correction)
+        }
+        guard let best = result.best else { throw ValidationError("training produced no epoch") }
+        printLine("")
+        printLine("selected epoch \(result.bestEpoch): " + EpochTable.describe(best.validation))
+        for correction in Self.hubnessCorrections {
+            if let m = byHubness[correction.name] { printLine("  with \(correction.name): " + EpochTable.describe(m)) }
+        }
+
+        let outURL = out.map { URL(fileURLWithPath: $0) } ?? Self.defaultHeadDirectory()
+        let card = HeadCard(
+            imageEncoder: imageReference, textEncoder: textReference, dimension: dim,
+            dataset: loaded.name ?? datasetURL.lastPathComponent, trainSplit: trainSplit, validationSplit: valSplit,
+            trainImages: trainEntries.count, validationImages: valEntries.count, imageViews: viewNames,
+            configuration: config, selectedEpoch: result.bestEpoch, validation: best.validation,
+            validationByHubness: byHubness, history: result.history,
+            command: (["aerie"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
+        try result.model.save(to: outURL, card: card)
+        printError("head written to \(TerminalText.sanitize(outURL.path))")
+    }
+
+    /// Corrections measured on the selected epoch and recorded in the card.
+    static let hubnessCorrections: [HubnessCorrection] = [.none, .csls(k: 10), .invertedSoftmax(beta: 20)]
+
+    private func trainingConfiguration() -> TrainingConfiguration {
+        var c = TrainingConfiguration()
+        c.head = head
+        c.dimension = dim
+        c.hiddenDimension = hidden
+        c.activation = activation
+        c.residual = residual
+        c.dropout = dropout
+        switch loss {
+        case .triplet: c.loss = .triplet(margin: margin)
+        case .hardest: c.loss = .hardest(margin: margin)
+        case .infonce: c.loss = .infoNCE(temperature: temperature, learnable: learnTemperature)
+        }
+        c.epochs = epochs
+        c.batchSize = batch
+        c.learningRate = lr
+        c.weightDecay = weightDecay
+        c.warmupEpochs = warmup
+        c.seed = seed
+        c.maskSameClass = maskSameClass
+        c.patience = patience
+        switch hubness {
+        case .none: c.hubness = .none
+        case .csls: c.hubness = .csls(k: 10)
+        case .isoftmax: c.hubness = .invertedSoftmax(beta: 20)
+        }
+        return c
+    }
+
+    private func parseViews() throws -> [String] {
+        let names = views.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !names.isEmpty, names.allSatisfy({ ViewName(rawValue: $0) != nil }), Set(names).count == names.count else {
+            throw ValidationError("--views takes distinct names among \(ViewName.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return names
+    }
+
+    static func reference(_ identity: ModelIdentity) -> EncoderReference {
+        EncoderReference(name: identity.name, weightsSHA256: identity.weightsSHA256, dimension: identity.dimension)
+    }
+
+    static func rows(_ t: Tensor, _ indices: [Int]) -> Tensor {
+        let d = t.shape[1]
+        var out = [Float]()
+        out.reserveCapacity(indices.count * d)
+        for i in indices { out.append(contentsOf: t.data[i * d ..< (i + 1) * d]) }
+        return Tensor(shape: [indices.count, d], data: out)
+    }
+
+    static func concatenateColumns(_ parts: [Tensor]) -> Tensor {
+        guard parts.count > 1, let first = parts.first else { return parts.first ?? Tensor(zeros: [0, 0]) }
+        let n = first.shape[0], width = parts.reduce(0) { $0 + $1.shape[1] }
+        var out = [Float]()
+        out.reserveCapacity(n * width)
+        for r in 0..<n {
+            for p in parts { out.append(contentsOf: p.data[r * p.shape[1] ..< (r + 1) * p.shape[1]]) }
+        }
+        return Tensor(shape: [n, width], data: out)
+    }
+
+    static func defaultCacheRoot() -> URL {
+        let env = ProcessInfo.processInfo.environment
+        let base = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
+        return base.appendingPathComponent("aerie/features")
+    }
+
+    static func defaultHeadDirectory() -> URL {
+        let env = ProcessInfo.processInfo.environment
+        let base = env["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share")
+        return base.appendingPathComponent("aerie/heads/current")
+    }
+}
+
+/// Writes a line to standard output at once (unbuffered, so the table shows as epochs end).
+func printLine(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// The per-epoch table `aerie train` prints.
+enum EpochTable {
+    static let header = "epoch   loss     lr       | i2t R@1  R@5   R@10 | t2i R@1  R@5   R@10 |   mR"
+
+    static func row(_ r: EpochRecord, isBest: Bool) -> String {
+        let m = r.validation
+        return String(format: "%5d  %7.4f  %.1e | %6.2f %6.2f %6.2f | %6.2f %6.2f %6.2f | %6.2f%@",
+                      r.epoch, r.loss, r.learningRate, m.imageToText[0], m.imageToText[1], m.imageToText[2],
+                      m.textToImage[0], m.textToImage[1], m.textToImage[2], m.meanRecall, isBest ? " *" : "")
+    }
+
+    static func describe(_ m: RetrievalMetrics) -> String {
+        String(format: "i2t R@1/5/10 %.2f/%.2f/%.2f  t2i R@1/5/10 %.2f/%.2f/%.2f  mR %.2f",
+               m.imageToText[0], m.imageToText[1], m.imageToText[2],
+               m.textToImage[0], m.textToImage[1], m.textToImage[2], m.meanRecall)
+    }
+}
+
+extension HeadKind: ExpressibleByArgument {}
+extension HeadActivation: ExpressibleByArgument {}

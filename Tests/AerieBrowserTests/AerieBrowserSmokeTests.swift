@@ -1,6 +1,0 @@
-import Testing
-import AerieBrowser
-
-@Test func AerieBrowserModuleLinks() {
-    #expect(Bool(true))
-}

@@ -1,0 +1,97 @@
+import AerieBrowser
+import Foundation
+import Testing
+
+@Suite struct LabelStoreTests {
+    static func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("aerie-labels-\(UUID().uuidString)/labels.sqlite").path
+    }
+
+    @Test func labelsSurviveReopeningAndUpdateInPlace() throws {
+        let path = Self.temporaryPath()
+        do {
+            let store = try LabelStore(path: path)
+            try store.apply(LabelChange(key: LabelKey(query: "planes", imageID: "a"), grade: 1))
+            try store.apply(LabelChange(key: LabelKey(query: "planes", imageID: "b"), grade: 0))
+            try store.apply(LabelChange(key: LabelKey(query: "beach", imageID: "c"), grade: 3))
+            try store.apply(LabelChange(key: LabelKey(query: "planes", imageID: "a"), grade: 2))
+            try store.apply(LabelChange(key: LabelKey(query: "planes", imageID: "b"), grade: nil))
+            try store.appendHistory("planes")
+            try store.appendHistory("planes")
+            try store.appendHistory("beach")
+            try store.appendHistory("planes")
+        }
+        let reopened = try LabelStore(path: path)
+        #expect(try reopened.allLabels() == [
+            Label(query: "planes", imageID: "a", grade: 2),
+            Label(query: "beach", imageID: "c", grade: 3),
+        ])
+        #expect(try reopened.history() == ["beach", "planes"])
+        #expect(try reopened.topics().map(\.query) == ["planes", "beach"])
+    }
+
+    @Test func aForeignSQLiteFileIsRejected() throws {
+        let path = Self.temporaryPath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let url = URL(fileURLWithPath: path)
+        try Data("not a database at all, just text".utf8).write(to: url)
+        #expect(throws: LabelStoreError.self) { try LabelStore(path: path) }
+    }
+
+    @Test func qrelsRoundTrip() throws {
+        let store = try LabelStore()
+        try store.save([
+            Label(query: "planes parked", imageID: "airport_1.jpg", grade: 2),
+            Label(query: "planes parked", imageID: "beach_1.jpg", grade: 0),
+            Label(query: "tab\there", imageID: "x", grade: 1),
+        ])
+        let (qrels, topics) = Qrels.export(labels: try store.allLabels(), topics: try store.topics())
+        #expect(qrels == "1 0 airport_1.jpg 2\n1 0 beach_1.jpg 0\n2 0 x 1\n")
+        #expect(topics == "1\tplanes parked\n2\ttab\\there\n")
+        let parsed = try Qrels.parse(qrels: qrels, qrelsName: "q", topics: topics, topicsName: "t")
+        #expect(parsed == (try store.allLabels()))
+    }
+
+    @Test func malformedQrelsNameFileAndLine() {
+        #expect(throws: QrelsError.malformed(file: "q.txt", line: 2, reason: "relevance must be 0...3, got 7")) {
+            try Qrels.parse(qrels: "1 0 a 1\n1 0 b 7\n", qrelsName: "q.txt", topics: "1\tx\n", topicsName: "t.tsv")
+        }
+        #expect(throws: QrelsError.self) {
+            try Qrels.parse(qrels: "9 0 a 1\n", qrelsName: "q.txt", topics: "1\tx\n", topicsName: "t.tsv")
+        }
+        #expect(throws: QrelsError.self) {
+            try Qrels.parse(qrels: "1 0 a\n", qrelsName: "q.txt", topics: "1\tx\n", topicsName: "t.tsv")
+        }
+    }
+}
+
+@Suite struct RelevanceMetricsTests {
+    static let tolerance = 1e-12
+
+    @Test func precisionAveragePrecisionAndNDCGByHand() {
+        let grades = ["a": 3, "b": 0, "c": 1, "d": 2]
+        let ranking = ["b", "a", "e", "c"]
+        #expect(abs(RelevanceMetrics.precision(at: 2, ranking: ranking, grades: grades) - 0.5) < Self.tolerance)
+        #expect(abs(RelevanceMetrics.precision(at: 10, ranking: ranking, grades: grades) - 0.2) < Self.tolerance)
+        // Relevant: a, c, d. Hits at ranks 2 and 4: (1/2 + 2/4) / 3.
+        #expect(abs(RelevanceMetrics.averagePrecision(ranking: ranking, grades: grades) - 1.0 / 3.0) < Self.tolerance)
+        // DCG@3 = 0/log2(2) + 7/log2(3) + 0; ideal = 7 + 3/log2(3) + 1/2.
+        let dcg = 7 / log2(3.0)
+        let ideal = 7 + 3 / log2(3.0) + 1 / 2.0
+        #expect(abs(RelevanceMetrics.ndcg(at: 3, ranking: ranking, grades: grades) - dcg / ideal) < Self.tolerance)
+        #expect(abs(RelevanceMetrics.ndcg(at: 3, ranking: ["a", "d", "c"], grades: grades) - 1) < Self.tolerance)
+        #expect(RelevanceMetrics.averagePrecision(ranking: ranking, grades: ["b": 0]) == 0)
+    }
+
+    @Test func summarySkipsTopicsWithoutRelevantLabels() {
+        let labels = [
+            Label(query: "q1", imageID: "a", grade: 1),
+            Label(query: "q2", imageID: "b", grade: 0),
+        ]
+        let summary = RelevanceMetrics.summarize(labels: labels, rankings: ["q1": ["x", "a"]], k: 2)
+        #expect(summary.topics == 1)
+        #expect(summary.skipped == 1)
+        #expect(abs(summary.precisionAtK - 0.5) < Self.tolerance)
+        #expect(abs(summary.meanAveragePrecision - 0.5) < Self.tolerance)
+    }
+}

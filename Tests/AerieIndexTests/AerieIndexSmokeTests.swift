@@ -1,6 +1,0 @@
-import Testing
-import AerieIndex
-
-@Test func AerieIndexModuleLinks() {
-    #expect(Bool(true))
-}

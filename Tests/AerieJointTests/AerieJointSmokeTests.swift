@@ -1,6 +1,0 @@
-import Testing
-import AerieJoint
-
-@Test func AerieJointModuleLinks() {
-    #expect(Bool(true))
-}
