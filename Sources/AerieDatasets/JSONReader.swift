@@ -10,7 +10,7 @@ enum JSONValue: Sendable, Equatable {
     case number(Double)
     case string(String)
     case array([JSONValue])
-    case object([(key: String, value: JSONValue)])
+    case object([JSONMember])
 
     static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
@@ -19,7 +19,7 @@ enum JSONValue: Sendable, Equatable {
         case (.number(let x), .number(let y)): x == y
         case (.string(let x), .string(let y)): x == y
         case (.array(let x), .array(let y)): x == y
-        case (.object(let x), .object(let y)): x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        case (.object(let x), .object(let y)): x == y
         default: false
         }
     }
@@ -51,6 +51,12 @@ enum JSONValue: Sendable, Equatable {
         case .object: "an object"
         }
     }
+}
+
+/// One member of a JSON object (a struct, not a tuple: tuple arrays cost a metadata lookup each).
+struct JSONMember: Sendable, Equatable {
+    let key: String
+    let value: JSONValue
 }
 
 /// A strict RFC 8259 JSON reader over UTF-8 bytes, several times faster than JSONSerialization.
@@ -145,7 +151,7 @@ struct JSONReader {
     private mutating func object(depth: Int) throws(SyntaxError) -> JSONValue {
         guard depth <= Self.maxDepth else { throw error("nesting deeper than \(Self.maxDepth) levels") }
         position += 1
-        var members: [(key: String, value: JSONValue)] = []
+        var members: [JSONMember] = []
         skipSpace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
         while true {
@@ -158,7 +164,7 @@ struct JSONReader {
             guard bytes[position] == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
             position += 1
             skipSpace()
-            members.append((key, try value(depth: depth)))
+            members.append(JSONMember(key: key, value: try value(depth: depth)))
             skipSpace()
             guard position < bytes.count else { throw error("unexpected end of file inside an object (truncated?)") }
             switch bytes[position] {
@@ -192,16 +198,19 @@ struct JSONReader {
         let open = position
         position += 1
         let start = position
-        // Fast path: no escapes, so the bytes are the string.
+        // Fast path: no escapes, so the bytes are the string. ASCII needs no UTF-8 validation.
+        var high: UInt8 = 0
         while position < bytes.count {
             let b = bytes[position]
+            high |= b
             if b == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
                 position += 1
-                guard let s = String(validating: slice, as: UTF8.self) else {
-                    throw error("invalid UTF-8 in a string", at: start + invalidUTF8Offset(slice))
+                if high >= 0x80 {
+                    let bad = invalidUTF8Offset(slice)
+                    guard bad == slice.count else { throw error("invalid UTF-8 in a string", at: start + bad) }
                 }
-                return s
+                return String(decoding: slice, as: UTF8.self)
             }
             if b == UInt8(ascii: "\\") { break }
             if b < 0x20 { throw error("unescaped control character \(describe(b)) in a string") }
@@ -216,10 +225,9 @@ struct JSONReader {
             switch b {
             case UInt8(ascii: "\""):
                 position += 1
-                guard let s = String(validating: scratch, as: UTF8.self) else {
-                    throw error("invalid UTF-8 in a string", at: open)
-                }
-                return s
+                let bad = scratch.withUnsafeBufferPointer { invalidUTF8Offset($0) }
+                guard bad == scratch.count else { throw error("invalid UTF-8 in a string", at: open) }
+                return String(decoding: scratch, as: UTF8.self)
             case UInt8(ascii: "\\"):
                 position += 1
                 guard position < bytes.count else { throw error("unterminated string", at: open) }

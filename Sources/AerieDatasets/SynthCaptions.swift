@@ -10,7 +10,7 @@ public enum CaptionWriter {
     /// Five captions for `facts`, all different when the templates allow it.
     public static func captions(for facts: SceneFacts, rng: inout SplitMix64, count: Int = 5) -> [String] {
         var phrases = Phrases(facts: facts)
-        var candidates = templates(facts.kind, &phrases, &rng)
+        var candidates = templates(facts.kind, &phrases, &rng).filter { !$0.isEmpty }
         var chosen: [String] = []
         while chosen.count < count && !candidates.isEmpty {
             let sentence = candidates.remove(at: rng.int(0...(candidates.count - 1)))
@@ -59,6 +59,12 @@ public enum CaptionWriter {
     // swiftlint:disable:next function_body_length cyclomatic_complexity
     static func templates(_ kind: SceneKind, _ p: inout Phrases, _ rng: inout SplitMix64) -> [String] {
         let around = p.surroundings("the open land")
+        // Synonyms drawn per caption, so that equal scenes still get varied wording.
+        func v(_ options: [String]) -> String { rng.pick(options) }
+        let near = v(["near", "beside", "next to", "close to"])
+        let surrounded = v(["surrounded by", "around", "among"])
+        let some = v(["some", "several", "a few"])
+        let lots = v(["many", "lots of", "a lot of"])
         switch kind {
         case .farmland:
             let colours = p.attribute("colours", "green")
@@ -70,17 +76,17 @@ public enum CaptionWriter {
                 "\(many) rectangular fields of different colors are next to each other",
                 "it is a piece of cropland divided by narrow paths",
                 "\(colours) fields are arranged in rows",
-                "a large area of farmland with \(around)",
+                "a large area of farmland with \(around)", "\(lots) \(colours) fields are \(near) each other",
             ]
         case .forest:
             let density = p.attribute("density", "dense")
             let colour = p.attribute("colour", "green")
             var t = [
                 "it is a \(density) forest",
-                "many \(colour) trees grow closely together",
+                "\(lots) \(colour) trees grow closely together",
                 "a large piece of \(density) forest with \(colour) trees",
                 "the forest is full of \(colour) trees",
-                "lots of trees make up a \(density) forest",
+                "\(lots) trees make up a \(density) forest", "the \(density) forest is made of \(lots) \(colour) trees",
                 "many trees with round crowns are in a forest",
             ]
             if p.facts.surroundings.contains("a road") {
@@ -94,8 +100,8 @@ public enum CaptionWriter {
                 "a \(shape) river goes through the area",
                 "a \(water) river runs across the land with \(around)",
                 "there is a \(shape) river with \(around) on both sides",
-                "the \(water) river flows through \(p.hasTrees ? "green trees" : "the land")",
-                "a \(shape) river with sandy banks",
+                "the \(water) river flows through \(p.hasTrees ? "green trees" : "the land")", p.hasTrees ? "\(lots) green trees grow \(near) the \(water) river" : "",
+                "a \(shape) river with sandy banks", "\(some) \(p.hasTrees ? "green trees" : "fields") are \(near) a \(shape) river",
             ]
             if kind == .bridge {
                 let cars = p.count("car")
@@ -118,7 +124,7 @@ public enum CaptionWriter {
                 "there \(p.verb("pond")) \(ponds) in the green land",
                 "\(p.hasTrees ? "many green trees" : "green grass") \(p.hasTrees ? "are" : "is") around \(ponds)",
                 "\(ponds) with irregular shores \(p.verb("pond")) among \(around)",
-                "it is a quiet area with \(ponds)",
+                "it is a quiet area with \(ponds)", p.hasTrees ? "\(some) trees are \(near) \(ponds)" : "",
             ]
             if let place { t.append("\(ponds) \(p.verb("pond")) \(place)") }
             return t
@@ -130,7 +136,7 @@ public enum CaptionWriter {
                 "the \(sea) sea is on the \(side) and a yellow beach is beside it",
                 "white waves hit a long sandy beach",
                 "there is a yellow beach next to the \(sea) ocean",
-                "a beach with \(around) is beside the sea",
+                "a beach with \(around) is \(near) the sea", "\(lots) white waves are \(near) the yellow beach",
                 "the ocean on the \(side) side washes a yellow beach",
             ]
             if p.count("umbrella") > 0 { t.append("\(p.noun("umbrella")) are on the yellow beach") }
@@ -144,7 +150,7 @@ public enum CaptionWriter {
                 "\(density == "dense" ? "lots of" : "some") buildings are in a \(density) residential area with roads",
                 "houses with \(roofs) roofs are separated by straight roads",
                 "a \(density) residential area with green trees and roads",
-                "many \(roofs) roofs are lined up along the roads",
+                "\(lots) \(roofs) roofs are lined up along the roads", "\(some) green trees are \(surrounded) the houses with \(roofs) roofs",
             ]
         case .intersection:
             let junction = p.attribute("junction", "crossroads")
@@ -156,7 +162,7 @@ public enum CaptionWriter {
                 "there is a \(junction) with white zebra crossings",
                 "\(cars) \(p.verb("car")) driving through an intersection",
                 "it is a road intersection with \(around) in the corners",
-                "\(junctionPhrase) at an intersection",
+                "\(junctionPhrase) at an intersection", p.facts.surroundings.contains("some buildings") ? "\(some) buildings are \(near) the intersection" : "",
             ]
         case .parking:
             let cars = p.noun("car")
@@ -167,7 +173,7 @@ public enum CaptionWriter {
                 "\(cars) \(p.verb("car")) parked in \(rows) in the parking lot",
                 "there is a large parking lot with \(cars)",
                 "many parking spaces are in \(rows)",
-                "a parking lot is surrounded by \(around)",
+                "a parking lot is \(surrounded == "around" ? "surrounded by" : surrounded) \(around)", p.facts.surroundings.isEmpty ? "" : "\(cars) \(p.verb("car")) parked \(near) \(around)",
             ]
         case .airport:
             let planes = p.noun("plane")
@@ -177,7 +183,7 @@ public enum CaptionWriter {
                 "an airport with a long runway and \(planes)",
                 "\(planes) \(p.verb("plane")) near the runway of an airport",
                 "a long gray runway is beside the airport buildings",
-                "it is an airport with \(planes) and a terminal",
+                "it is an airport with \(planes) and a terminal", "\(planes) \(p.verb("plane")) parked \(near) a terminal building",
             ]
         case .storageTanks:
             let tanks = p.noun("storage tank")
@@ -187,8 +193,8 @@ public enum CaptionWriter {
                 "\(tanks) \(p.verb("storage tank"))\(arrangement == "alone" ? "" : " " + arrangement)\(beside)",
                 "there \(p.verb("storage tank")) \(tanks) in an industrial area",
                 "\(tanks) \(p.verb("storage tank")) on the gray ground",
-                "\(tanks)\(beside) with round tops",
-                "an industrial area with \(tanks)",
+                "\(tanks) with \(p.count("storage tank") == 1 ? "a round top" : "round tops") \(p.verb("storage tank")) \(beside.isEmpty ? "on the ground" : String(beside.dropFirst()))",
+                "an industrial area with \(tanks)", p.facts.surroundings.contains("some buildings") ? "\(tanks) \(p.verb("storage tank")) \(near) \(some) buildings" : "",
             ]
             if !beside.isEmpty { t.append("a road passes by \(tanks)") }
             return t
@@ -199,7 +205,7 @@ public enum CaptionWriter {
                 "there \(p.verb("baseball field")) \(fields) with a brown infield",
                 "\(fields) with green grass \(p.verb("baseball field")) near \(around)",
                 "\(fields) \(p.verb("baseball field")) shaped like a fan",
-                "it is a sports area with \(fields)",
+                "it is a sports area with \(fields)", p.hasTrees ? "\(some) green trees are \(near) \(fields)" : "",
             ]
         case .tennisCourt:
             let courts = p.noun("tennis court")
@@ -208,7 +214,7 @@ public enum CaptionWriter {
                 "there \(p.verb("tennis court")) \(courts) surrounded by \(around)",
                 "\(courts) with white lines \(p.verb("tennis court")) in a sports area",
                 "\(courts) \(p.verb("tennis court")) among \(around)",
-                "it is a place with \(courts)",
+                "it is a place with \(courts)", p.hasTrees ? "\(courts) \(p.verb("tennis court")) \(near) \(some) green trees" : "",
             ]
         case .playground:
             let track = p.attribute("track", "red")
@@ -218,7 +224,7 @@ public enum CaptionWriter {
                 "there is a playground surrounded by \(around)",
                 "a \(track) oval running track is around a soccer field",
                 "the playground has a green field inside a \(track) track",
-                "a football field with white lines is in a playground",
+                "a football field with white lines is in a playground", p.facts.surroundings.contains("some buildings") ? "\(some) buildings are \(near) a playground with a \(track) track" : "",
             ]
         case .bareLand:
             let colour = p.attribute("colour", "brown")
@@ -240,7 +246,7 @@ public enum CaptionWriter {
                 "the desert is covered with \(colour) sand",
                 "many \(dunes) are in the \(colour) desert",
                 "there is a large piece of desert with wavy \(dunes)",
-                "\(colour) sand \(dunes) stretch across the desert",
+                "\(colour) sand \(dunes) stretch across the desert", "\(lots) \(dunes) cover the \(colour) desert",
             ]
         }
     }

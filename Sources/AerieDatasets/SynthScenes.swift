@@ -277,14 +277,17 @@ extension SceneBuilder {
         }
         facts.objects.append(SceneObject(noun: "car", count: cars))
         facts.attributes["junction"] = fourWay ? "crossroads" : "T-junction"
+        var buildings = 0, trees = 0
         for corner in [Vec2(0.2, 0.2), Vec2(0.8, 0.2), Vec2(0.2, 0.8), Vec2(0.8, 0.8)] where rng.chance(0.6) {
             if rng.chance(0.5) {
                 house(corner, 0.14, 0.1, angle: 0, roof: rng.pick(Palette.roofs).0)
+                buildings += 1
             } else {
-                _ = scatterTrees(5, in: (corner.x - 0.1, corner.y - 0.1, corner.x + 0.1, corner.y + 0.1), radius: 0.02...0.03)
+                trees += scatterTrees(5, in: (corner.x - 0.1, corner.y - 0.1, corner.x + 0.1, corner.y + 0.1), radius: 0.02...0.03)
             }
         }
-        facts.surroundings.append(contentsOf: ["some buildings", "green trees"])
+        if buildings > 0 { facts.surroundings.append("some buildings") }
+        if trees > 0 { facts.surroundings.append("green trees") }
     }
 
     mutating func parking() {

@@ -104,8 +104,8 @@ struct DatasetsInspect: AsyncParsableCommand {
             }
         }
         if let formats {
-            let kinds = formats.formats.sorted { $0.value > $1.value }.map { "\($0.key) \(Self.number($0.value))" }
-            let sizes = formats.sizes.sorted { $0.value > $1.value }.prefix(4).map { "\($0.key) × \(Self.number($0.value))" }
+            let kinds = formats.formats.sorted(by: Self.byCount).map { "\($0.key) \(Self.number($0.value))" }
+            let sizes = formats.sizes.sorted(by: Self.byCount).prefix(4).map { "\($0.key) × \(Self.number($0.value))" }
             var text = formats.examined == 0 ? "no image files present"
                 : kinds.isEmpty ? "none readable" : kinds.joined(separator: " · ")
             if formats.examined < s.images - s.missingImages { text += "  (first \(Self.number(formats.examined)) examined)" }
@@ -125,12 +125,17 @@ struct DatasetsInspect: AsyncParsableCommand {
         if issues.isEmpty {
             row("issues", "none")
         } else {
-            let counts = s.issueCounts.sorted { $0.value > $1.value }.map { "\($0.key) \(Self.number($0.value))" }
+            let counts = s.issueCounts.sorted(by: Self.byCount).map { "\($0.key) \(Self.number($0.value))" }
             row("issues", "\(Self.number(issues.count))  (" + counts.joined(separator: ", ") + ")")
             for issue in issues.prefix(show) { row("", safe(issue.description)) }
             if issues.count > show { row("", "… (--show N lists more, --json lists all)") }
         }
         print(lines.joined(separator: "\n"))
+    }
+
+    /// Most frequent first, then by name, so the report is the same on every run.
+    static func byCount(_ a: (key: String, value: Int), _ b: (key: String, value: Int)) -> Bool {
+        a.value != b.value ? a.value > b.value : a.key < b.key
     }
 
     static func number(_ n: Int) -> String {

@@ -11,7 +11,7 @@ import Testing
         case is NSNull: return .null
         case let s as String: return .string(s)
         case let a as [Any]: return .array(a.map(convert))
-        case let d as [String: Any]: return .object(d.keys.sorted().map { ($0, convert(d[$0] as Any)) })
+        case let d as [String: Any]: return .object(d.keys.sorted().map { JSONMember(key: $0, value: convert(d[$0] as Any)) })
         case let n as NSNumber:
             if type(of: n) == type(of: NSNumber(value: true)) { return .bool(n.boolValue) }
             return .number(n.doubleValue)
@@ -22,7 +22,7 @@ import Testing
     static func sortedKeys(_ v: JSONValue) -> JSONValue {
         switch v {
         case .array(let a): .array(a.map(sortedKeys))
-        case .object(let m): .object(m.sorted { $0.key < $1.key }.map { ($0.key, sortedKeys($0.value)) })
+        case .object(let m): .object(m.sorted { $0.key < $1.key }.map { JSONMember(key: $0.key, value: sortedKeys($0.value)) })
         default: v
         }
     }
