@@ -88,7 +88,10 @@ let package = Package(
         .testTarget(name: "AerieImageTests", dependencies: ["AerieImage", "AerieTestSupport"]),
         .testTarget(name: "AerieTerminalTests", dependencies: ["AerieTerminal", "AerieTestSupport"]),
         .testTarget(name: "AerieTensorTests", dependencies: ["AerieTensor", "AerieTestSupport"]),
-        .testTarget(name: "AerieModelsTests", dependencies: ["AerieModels", "AerieTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "AerieModelsTests", dependencies: ["AerieModels", "AerieTestSupport"],
+            exclude: ["Fixtures"]  // reference activations, read by path (see EfficientNetLiteTests)
+        ),
         .testTarget(name: "AerieDatasetsTests", dependencies: ["AerieDatasets", "AerieTestSupport"]),
         .testTarget(name: "AerieIndexTests", dependencies: ["AerieIndex", "AerieTestSupport"]),
         .testTarget(name: "AerieJointTests", dependencies: ["AerieJoint", "AerieTestSupport"]),

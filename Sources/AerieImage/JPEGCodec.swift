@@ -46,7 +46,10 @@ enum JPEGCodec {
             throw error(decompressor, raw, name: name)
         }
         guard width > 0, height > 0 else {
-            throw ImageError.corrupt(path: name, format: .jpeg, reason: "zero-size image (\(width)x\(height))")
+            // libjpeg treats running out of data before the frame header as a tables-only
+            // stream and reports success with no size.
+            if !endsWithEOI(raw) { throw ImageError.truncated(path: name, format: .jpeg) }
+            throw ImageError.corrupt(path: name, format: .jpeg, reason: "no image frame (\(width)x\(height))")
         }
         return Header(size: (Int(width), Int(height)), colorspace: colorspace)
     }
@@ -85,10 +88,14 @@ enum JPEGCodec {
     /// file", or a file without its end-of-image marker) is truncation, anything else corruption.
     private static func error(_ decompressor: Decompressor, _ raw: UnsafeRawBufferPointer, name: String) -> ImageError {
         let message = tjGetErrorStr2(decompressor.handle).map { String(cString: $0) } ?? ""
-        let endsWithEOI = raw.count >= 2 && raw[raw.count - 2] == 0xFF && raw[raw.count - 1] == 0xD9
-        if message.contains("Premature end") || !endsWithEOI {
+        if message.contains("Premature end") || !endsWithEOI(raw) {
             return .truncated(path: name, format: .jpeg)
         }
         return .corrupt(path: name, format: .jpeg, reason: message.isEmpty ? "TurboJPEG failed without a message" : message)
+    }
+
+    /// Whether the data ends with the end-of-image marker, as every complete JPEG does.
+    private static func endsWithEOI(_ raw: UnsafeRawBufferPointer) -> Bool {
+        raw.count >= 2 && raw[raw.count - 2] == 0xFF && raw[raw.count - 1] == 0xD9
     }
 }

@@ -70,7 +70,7 @@ enum TIFFCodec {
 
         let count = width * height * 4
         var ok = false
-        let pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        var pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             buffer.initialize(repeating: 0)
             initialized = count
             // libtiff writes one packed UInt32 per pixel, R in the low byte: in little-endian
@@ -84,7 +84,23 @@ enum TIFFCodec {
             }
         }
         guard ok else { throw stream.error(name: name, fallback: "cannot read the image data") }
+        // libtiff's RGBA interface premultiplies unassociated alpha (and passes associated alpha
+        // through); RGBAImage holds straight alpha.
+        if state.alpha != 0 { pixels = Self.unpremultiplied(pixels) }
         return RGBAImage(width: width, height: height, pixels: pixels)
+    }
+
+    /// Divides colour by alpha, rounding to nearest; fully transparent pixels keep their bytes.
+    private static func unpremultiplied(_ pixels: [UInt8]) -> [UInt8] {
+        var out = pixels
+        for i in stride(from: 0, to: out.count, by: 4) {
+            let alpha = Int(out[i + 3])
+            guard alpha > 0 && alpha < 255 else { continue }
+            for c in 0..<3 {
+                out[i + c] = UInt8(min(255, (Int(out[i + c]) * 255 + alpha / 2) / alpha))
+            }
+        }
+        return out
     }
 
     /// Opens `raw` as a TIFF, runs `body` on it and closes it, turning open failures into errors.
@@ -104,7 +120,7 @@ enum TIFFCodec {
         TIFFOpenOptionsSetWarningHandlerExtR(options, dropWarning, handle.toOpaque())
         if maxAllocation > 0 { TIFFOpenOptionsSetMaxSingleMemAlloc(options, tmsize_t(maxAllocation)) }
 
-        guard let tif = TIFFClientOpenExt(name, "rm", handle.toOpaque(),
+        guard let tif = TIFFClientOpenExt(name, "r", handle.toOpaque(),
                                           streamRead, streamWrite, streamSeek, streamClose,
                                           streamSize, streamMap, streamUnmap, options) else {
             throw stream.error(name: name, fallback: "not a valid TIFF file")
@@ -137,7 +153,7 @@ private final class MemoryStream {
     func error(name: String, fallback: String) -> ImageError {
         let text = errors.first ?? fallback
         let lowered = errors.joined(separator: " ").lowercased()
-        let ranOut = ["read error", "cannot read", "end of file", "beyond end", "past end", "not enough data", "incorrect count"]
+        let ranOut = ["read error", "io error", "cannot read", "can not read", "end of file", "beyond end", "past end", "not enough data", "incorrect count"]
         if ranOut.contains(where: lowered.contains) {
             return .truncated(path: name, format: .tiff)
         }

@@ -42,7 +42,9 @@ public enum ModelRegistry {
     /// The registered encoders, in the order help texts list them.
     public static let entries: [Entry] = [
         Entry(name: "minilm", input: .text) { .text(try MiniLMEncoder(store: $0)) },
-        // Image encoders (branch `vision`) register here, one line each.
+        Entry(name: "efficientnet-lite0", input: .image) { .image(try EfficientNetLiteEncoder(store: $0, name: "efficientnet-lite0")) },
+        Entry(name: "efficientnet-lite2", input: .image) { .image(try EfficientNetLiteEncoder(store: $0, name: "efficientnet-lite2")) },
+        Entry(name: "geoembed", input: .image, optional: true) { .image(try GeoEmbedEncoder(store: $0)) },
     ]
 
     /// Names of every registered model.

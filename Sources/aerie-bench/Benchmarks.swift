@@ -6,5 +6,6 @@ extension AerieBench {
         DecodeBenchmark.self,
         SixelBenchmark.self,
         TextEncoderBenchmark.self,
+        ImageEncoderBenchmark.self,
     ]
 }

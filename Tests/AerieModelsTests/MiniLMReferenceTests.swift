@@ -7,7 +7,7 @@ import AerieTensor
 ///
 /// Measured on the committed fixtures: stages agree to max abs error ≈ 1e-5 (embeddings) and
 /// ≈ 1e-4 (layers 3 and 6); final embeddings to cosine > 0.99999 and max abs error < 1e-5.
-@Suite(.enabled(if: InstalledModels.hasMiniLM, InstalledModels.missingMessage))
+@Suite(.enabled(if: InstalledModels.has("minilm"), InstalledModels.missing("minilm")))
 struct MiniLMReferenceTests {
     /// Named tolerances, per stage: float32 reordering of sums grows through the layers.
     enum Tolerance {

@@ -9,15 +9,6 @@ enum Fixtures {
     static func url(_ name: String) -> URL { folder.appendingPathComponent(name) }
 }
 
-/// The installed model store (as the CLI finds it), for tests that need real weights.
-enum InstalledModels {
-    static let store = ModelStore()
-    static var hasMiniLM: Bool { store.isInstalled("minilm") }
-    static var missingMessage: Comment {
-        Comment(rawValue: "skipped: all-MiniLM-L6-v2 is not installed in \(store.root.path) (run scripts/setup.sh or `aerie models install`)")
-    }
-}
-
 /// The reference dump written by scripts/reference/dump_minilm.py.
 struct MiniLMReference: Decodable {
     var format: String

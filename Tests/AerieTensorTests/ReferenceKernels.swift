@@ -1,7 +1,10 @@
 import Foundation
 
-/// Slow, obvious twins of the engine's kernels, on plain arrays, used only by the tests.
-enum ReferenceKernels {
+import AerieTensor
+
+/// Slow, obvious twins of the transformer kernels, on plain arrays, used only by the tests
+/// (the convolution twins live beside the convolutions, in AerieTensor).
+extension ReferenceKernels {
     /// y[r][o] = b[o] + Σ_i x[r][i] · W[o][i]
     static func linear(_ x: [Float], rows: Int, inFeatures k: Int, weight: [Float], bias: [Float]?, outFeatures n: Int) -> [Float] {
         var y = [Float](repeating: 0, count: rows * n)
@@ -69,18 +72,7 @@ enum ReferenceKernels {
     }
 }
 
-/// SplitMix64: a small seeded generator so random test cases repeat exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
-
+extension SeededGenerator {
     mutating func floats(_ count: Int, scale: Float = 1) -> [Float] {
         (0..<count).map { _ in Float.random(in: -scale...scale, using: &self) }
     }
