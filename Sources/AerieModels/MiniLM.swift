@@ -8,6 +8,12 @@ import AerieTensor
 /// position-wise step (projections, feed-forward, layer norms) is one matrix product over all
 /// the batch's tokens, and attention runs per sequence over its own tokens only, which is
 /// exactly what the reference's padding mask computes.
+///
+/// Threading: the matrix products use OpenBLAS's threads (``BLAS/setThreads(_:)``, all cores
+/// by default in the CLI); everything else runs on the calling thread. Callers that encode from
+/// several tasks at once set BLAS to one thread first, so 2 cores never carry 4 busy threads.
+/// Scratch buffers are allocated once per forward pass (per packed batch) and reused by every
+/// layer.
 public struct MiniLMEncoder: TextEncoding {
     public let identity: ModelIdentity
     public let config: MiniLMConfig

@@ -23,10 +23,10 @@ struct TextEncoderBenchmark: AsyncParsableCommand {
     var models: String?
 
     @Option(help: "Sentences for the large-batch runs.")
-    var sentences: Int = 1024
+    var sentences: Int = 512
 
     @Option(help: "Sentences for the batch-1 runs.")
-    var singles: Int = 128
+    var singles: Int = 64
 
     @Option(help: "The larger batch size.")
     var batch: Int = 32
@@ -175,7 +175,7 @@ torch.set_num_threads(threads)
 torch.set_num_interop_threads(1)
 texts = json.load(open(texts_path, encoding="utf-8"))
 baseline = rss("VmRSS")
-tokenizer = BertTokenizerFast(vocab_file=folder + "/vocab.txt", do_lower_case=True)
+tokenizer = BertTokenizerFast.from_pretrained(folder)  # vocab.txt; lower-casing from tokenizer defaults
 model = BertModel.from_pretrained(folder, add_pooling_layer=False).eval()
 
 def encode(chunk):

@@ -42,6 +42,15 @@ enum EfficientNetFixtures {
     static var syntheticImages: [RGBAImage] { images.map { syntheticImage(width: $0.0, height: $0.1, seed: $0.2) } }
 }
 
+/// The installed models, when there are any (tests that need weights skip otherwise).
+enum InstalledModels {
+    static let store = ModelStore()
+    static func has(_ name: String) -> Bool { store.isInstalled(name) }
+    static func missing(_ name: String) -> Comment {
+        "skipped: \(name) is not installed in \(store.root.path) (run scripts/models/install.py)"
+    }
+}
+
 /// Errors of an NCHW reference slice against the same region of an NHWC activation.
 struct SliceComparison {
     var maxAbsError: Float = 0

@@ -5,9 +5,11 @@ import AerieTensor
 
 /// The encoder against the PyTorch reference dumped by scripts/reference/dump_minilm.py.
 ///
-/// Measured on the committed fixtures: stages agree to max abs error ≈ 1e-5 (embeddings) and
-/// ≈ 1e-4 (layers 3 and 6); final embeddings to cosine > 0.99999 and max abs error < 1e-5.
-@Suite(.enabled(if: InstalledModels.hasMiniLM, InstalledModels.missingMessage))
+/// Measured on the committed fixtures (release build, 22 of the 23 sentences through
+/// `aerie embed`): final embeddings agree to cosine ≥ 0.9999998 and max abs error 1.8e-7. The
+/// stage tolerances below are bounds, not measurements: float32 sums in another order drift
+/// further through the layers than through the embeddings.
+@Suite(.enabled(if: InstalledModels.has("minilm"), InstalledModels.missing("minilm")))
 struct MiniLMReferenceTests {
     /// Named tolerances, per stage: float32 reordering of sums grows through the layers.
     enum Tolerance {

@@ -9,17 +9,6 @@ enum Fixtures {
     static func url(_ name: String) -> URL { folder.appendingPathComponent(name) }
 }
 
-/// The installed model store (as the CLI finds it), for tests that need real weights.
-enum InstalledModels {
-    static let store = ModelStore()
-    static var hasMiniLM: Bool { has("minilm") }
-    static var missingMessage: Comment { missing("minilm") }
-    static func has(_ name: String) -> Bool { store.isInstalled(name) }
-    static func missing(_ name: String) -> Comment {
-        Comment(rawValue: "skipped: \(name) is not installed in \(store.root.path) (run scripts/setup.sh or `aerie models install`)")
-    }
-}
-
 /// The reference dump written by scripts/reference/dump_minilm.py.
 struct MiniLMReference: Decodable {
     var format: String

@@ -45,7 +45,7 @@ import Testing
     }
 
     /// Token ids exactly as the reference BertTokenizerFast, including the hostile sentences.
-    @Test(.enabled(if: InstalledModels.hasMiniLM, InstalledModels.missingMessage))
+    @Test(.enabled(if: InstalledModels.has("minilm"), InstalledModels.missing("minilm")))
     func matchesReferenceTokenIDs() throws {
         let reference = try MiniLMReference.load()
         let tokenizer = try WordPieceTokenizer(

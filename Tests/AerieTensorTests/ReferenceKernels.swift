@@ -1,8 +1,9 @@
 import Foundation
-import AerieTensor
-import AerieTestSupport
 
-/// Slow, obvious twins of the engine's kernels, on plain arrays, used only by the tests.
+import AerieTensor
+
+/// Slow, obvious twins of the transformer kernels, on plain arrays, used only by the tests
+/// (the convolution twins live beside the convolutions, in AerieTensor).
 extension ReferenceKernels {
     /// y[r][o] = b[o] + Σ_i x[r][i] · W[o][i]
     static func linear(_ x: [Float], rows: Int, inFeatures k: Int, weight: [Float], bias: [Float]?, outFeatures n: Int) -> [Float] {
@@ -68,6 +69,12 @@ extension ReferenceKernels {
             }
         }
         return out
+    }
+}
+
+extension SeededGenerator {
+    mutating func floats(_ count: Int, scale: Float = 1) -> [Float] {
+        (0..<count).map { _ in Float.random(in: -scale...scale, using: &self) }
     }
 }
 

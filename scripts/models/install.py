@@ -240,22 +240,11 @@ def convert(name, spec, source, destination):
         raise InstallError(f"{name}: cannot convert {os.path.basename(spec['member'])}: {error}") from None
 
 
-def converter_available(spec):
-    """False only while the torch-zip converter has not been merged into this checkout."""
-    if spec["format"] != "torchzip":
-        return True
-    return os.path.isfile(os.path.join(os.path.dirname(os.path.abspath(__file__)), "torchzip.py"))
-
-
 def install(name, spec, store, wheel_dir, quiet):
     folder = os.path.join(store, name)
     if is_installed(folder, spec):
         if not quiet:
             print(f"{name}: already installed in {folder}")
-        return
-    if not converter_available(spec):
-        # TODO(lead): drop this branch once scripts/models/torchzip.py (branch `vision`) is merged.
-        print(f"warning: {name}: skipped: scripts/models/torchzip.py is not in this checkout", file=sys.stderr)
         return
     print(f"{name}: installing {spec['package']}=={spec['version']} into {folder}", flush=True)
     os.makedirs(store, exist_ok=True)
