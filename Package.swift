@@ -97,6 +97,7 @@ let package = Package(
         .testTarget(name: "AerieDatasetsTests", dependencies: ["AerieDatasets", "AerieTestSupport"]),
         .testTarget(name: "AerieIndexTests", dependencies: ["AerieIndex", "AerieTestSupport"]),
         .testTarget(name: "AerieJointTests", dependencies: ["AerieJoint", "AerieTestSupport"]),
+        .testTarget(name: "AerieEndToEndTests", dependencies: ["AerieIndex", "AerieDatasets", "AerieModels", "AerieJoint", "AerieImage", "AerieTestSupport"]),
         .testTarget(
             name: "AerieBrowserTests",
             dependencies: ["AerieBrowser", "AerieTestSupport"],

@@ -17,7 +17,7 @@ struct Browse: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The data set to browse (indexed first when it has no index yet).", valueName: "dataset"))
+    @Argument(help: ArgumentHelp("The data set to browse (indexed first when it has no index yet); default: the bundled corpus, assets/corpus.", valueName: "dataset"))
     var dataset: String?
 
     @OptionGroup var options: IndexModelOptions

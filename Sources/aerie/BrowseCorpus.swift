@@ -132,8 +132,14 @@ final class LockedValue<Value>: @unchecked Sendable {
 enum BrowseCorpus {
     /// Loads the data set (when named), indexes it first when it has no complete index yet
     /// (with `aerie index`'s progress), opens the index and the models it was built with.
-    static func open(dataset: String?, options: IndexModelOptions, previewer: BrowsePreviewer,
+    /// With neither a data set nor `--index`, opens the bundled corpus (`assets/corpus`, found
+    /// by ``Assets``), which carries its own head.
+    static func open(dataset named: String?, options: IndexModelOptions, previewer: BrowsePreviewer,
                      progress: (String) -> Void) throws -> IndexBrowserBackend {
+        var dataset = named
+        if dataset == nil, options.index == nil {
+            dataset = try Assets.corpusDirectory().path
+        }
         var imageRoot: URL?
         var location: IndexLocation
         if let dataset {
@@ -141,7 +147,7 @@ enum BrowseCorpus {
             imageRoot = data.imageRoot
             location = try options.location(forDataset: URL(fileURLWithPath: dataset), name: data.name)
             if (try? SearchIndex(location: location, verifyPayload: false)) == nil {
-                progress("aerie: \(dataset) has no index yet; indexing it first")
+                progress("aerie: \(named ?? "the bundled corpus (\(dataset))") has no index yet; indexing it first")
                 var arguments = [dataset, "--index", location.directory.path]
                 if let root = options.imageRoot { arguments += ["--images", root] }
                 if let models = options.models { arguments += ["--models", models] }
@@ -155,7 +161,7 @@ enum BrowseCorpus {
             throw ValidationError("name a data set to browse (or an index with --index DIR)")
         }
         let index = try SearchIndex(location: location)
-        let models = try options.loadModels(needText: true)
+        let models = try options.loadModels(needText: true, dataset: dataset)
         try index.requireSpace(EmbeddingSpace(imageEncoder: models.image.identity, textEncoder: models.text?.identity,
                                               head: models.head?.identity, dimension: index.space.dimension))
         return IndexBrowserBackend(index: index, encoder: QueryEncoder(image: models.image, text: models.text, head: models.head),

@@ -40,7 +40,7 @@ struct Index: ParsableCommand {
                                   images: renumbered, missing: [], issues: data.issues)
         }
         let location = try options.location(forDataset: URL(fileURLWithPath: dataset), name: data.name)
-        let models = try options.loadModels(needText: false)
+        let models = try options.loadModels(needText: false, dataset: dataset)
         printError("index: \(TerminalText.sanitize(location.directory.path))")
         printError("models: image \(models.image.identity)" + (models.head.map { ", joint head \($0.identity.prefix(12))" } ?? ", no joint head"))
         if !data.missing.isEmpty { printError("\(data.missing.count) images listed but missing: skipped") }

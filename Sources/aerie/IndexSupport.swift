@@ -17,19 +17,40 @@ struct IndexModelOptions: ParsableArguments {
     var index: String?
     @Option(help: "Model store directory (default: AERIE_MODELS or the XDG cache).")
     var models: String?
-    @Option(help: "Joint head directory (default: the current head of `aerie train`, when present).")
+    @Option(help: "Joint head directory (default: the data set's own head/, else the current head of `aerie train`, else the shipped default).")
     var head: String?
     @Flag(help: "Use no joint head: image vectors are the image encoder's features (image→image search only).")
     var noHead = false
     @Option(help: "Image encoder when there is no head (efficientnet-lite0, efficientnet-lite2).")
     var model: String = "efficientnet-lite0"
 
-    /// The head directory to use, or nil.
-    var headDirectory: URL? {
+    /// The head directory to use, or nil. Precedence: `--head` > the data set's own head
+    /// (``datasetHeadDirectory(_:)``) > the current head of `aerie train` > the shipped default
+    /// (`assets/heads/default`). An index remembers its head's hash, so the same precedence picks
+    /// the same head for `index`, `search` and `browse` of one data set.
+    func headDirectory(dataset: String?) -> URL? {
         guard !noHead else { return nil }
         if let head { return URL(fileURLWithPath: head) }
+        if let dataset, let own = Self.datasetHeadDirectory(dataset) { return own }
         let current = Train.defaultHeadDirectory()
-        return FileManager.default.fileExists(atPath: current.appendingPathComponent(JointModel.weightsFileName).path) ? current : nil
+        if Self.holdsHead(current) { return current }
+        if let shipped = Assets.defaultHeadDirectory(), Self.holdsHead(shipped) { return shipped }
+        return nil
+    }
+
+    /// A data set's own joint head: the folder `head/` beside its caption JSON (or inside the data
+    /// set's folder), when it holds a head. The bundled corpus carries one, trained on its train split.
+    static func datasetHeadDirectory(_ dataset: String) -> URL? {
+        let url = URL(fileURLWithPath: dataset)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { return nil }
+        let folder = isDirectory.boolValue ? url : url.deletingLastPathComponent()
+        let head = folder.appendingPathComponent("head")
+        return holdsHead(head) ? head : nil
+    }
+
+    static func holdsHead(_ directory: URL) -> Bool {
+        FileManager.default.fileExists(atPath: directory.appendingPathComponent(JointModel.weightsFileName).path)
     }
 
     func location(forDataset dataset: URL?, name: String? = nil) throws -> IndexLocation {
@@ -44,9 +65,11 @@ struct IndexModelOptions: ParsableArguments {
     }
 
     /// The encoders and head: the head's card decides the image encoder(s).
-    func loadModels(needText: Bool) throws -> (image: any ImageEncoding, text: (any TextEncoding)?, head: JointHead?) {
+    /// - Parameter dataset: the data set being indexed or searched, whose own head comes before
+    ///   the user's (see ``headDirectory(dataset:)``).
+    func loadModels(needText: Bool, dataset: String? = nil) throws -> (image: any ImageEncoding, text: (any TextEncoding)?, head: JointHead?) {
         let store = ModelStore(explicit: models)
-        if let directory = headDirectory {
+        if let directory = headDirectory(dataset: dataset) {
             let card = try JointModel.loadCard(from: directory)
             let image = try makeCombinedImageEncoder(store: store, name: card.imageEncoder.name)
             let text = try MiniLMEncoder(store: store)

@@ -40,7 +40,7 @@ struct Search: ParsableCommand {
             return FileManager.default.fileExists(atPath: expanded, isDirectory: &isDirectory) && !isDirectory.boolValue
         }
         let needsText = expression.terms.contains { $0.kind == .text }
-        let models = try options.loadModels(needText: needsText)
+        let models = try options.loadModels(needText: needsText, dataset: dataset)
         try index.requireSpace(EmbeddingSpace(imageEncoder: models.image.identity, textEncoder: models.text?.identity,
                                               head: models.head?.identity, dimension: index.space.dimension))
         let vector = try QueryEncoder(image: models.image, text: models.text, head: models.head).vector(for: expression)
