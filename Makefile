@@ -8,7 +8,7 @@ build: setup
 	@swift build -c release --product aerie
 
 run: build
-	@.build/release/aerie preview assets/samples
+	@.build/release/aerie browse
 
 test: setup
 	@python3 scripts/models/test_torchzip.py
