@@ -120,6 +120,14 @@ import Testing
         #expect(try SearchIndex(location: f.location).images.count == 5)
     }
 
+    @Test func duplicateFileNamesAreIndexedOnce() throws {
+        var f = try Fixture(count: 4)
+        f.set.entries.append(f.set.entries[0])
+        let summary = try f.builder().update(f.set.dataset)
+        #expect(summary.imagesEncoded == 4)
+        #expect(try SearchIndex(location: f.location).images.count == 4)
+    }
+
     @Test func corruptionGivesClearErrors() throws {
         let f = try Fixture()
         try f.builder().update(f.set.dataset)

@@ -86,7 +86,9 @@ public struct IndexBuilder: Sendable {
         let textKey = textEncoder.map { canonical($0.identity) }
 
         // 1. Synchronise the data set into the database.
-        let entries = dataset.presentImages
+        // A file listed twice (the loaders report it as an issue) is indexed once, as first listed.
+        var seen = Set<String>()
+        let entries = dataset.presentImages.filter { seen.insert($0.filename).inserted }
         let stats = entries.map { entry in FileStat(url: entry.url) }
         try db.write { db in
             var known: [String: Row] = [:]
