@@ -27,7 +27,7 @@ struct TmuxEndToEndTests {
         let labels = Tmux.temporaryLabels()
         try tmux.start(try browseArguments(labels: labels))
         try tmux.waitFor { $0.contains("images to search") }
-        tmux.send(literal: "many planes are parked at the airport")
+        tmux.send(literal: "many buildings and green trees")
         let screen = try tmux.waitFor { $0.contains("results for") }
         let rows = screen.split(separator: "\n").filter { $0.range(of: #"^\s+\d+\s+-?\d\.\d{3}"#, options: .regularExpression) != nil }
         #expect(rows.count >= 5, "ranked rows on screen:\n\(screen)")
@@ -43,19 +43,19 @@ struct TmuxEndToEndTests {
         let labels = Tmux.temporaryLabels()
         try tmux.start(try browseArguments(labels: labels))
         try tmux.waitFor { $0.contains("images to search") }
-        tmux.send(literal: "a playground")
-        try tmux.waitFor { $0.contains("results for “a playground”") }
+        tmux.send(literal: "buildings")
+        try tmux.waitFor { $0.contains("results for “buildings”") }
         tmux.send(keys: "Tab", "r")
         let labelled = try tmux.waitFor { $0.contains("label saved") }
         let firstRow = labelled.split(separator: "\n").first { $0.contains("✓") }
         let name = try #require(firstRow?.split(separator: " ").first { $0.hasSuffix(".jpg") }.map(String.init))
         tmux.killApplication(signal: SIGKILL)
-        try tmux.start(try browseArguments(labels: labels) + ["--query", "a playground"])
+        try tmux.start(try browseArguments(labels: labels) + ["--query", "buildings"])
         let again = try tmux.waitFor { $0.contains("results for") && $0.contains("✓") }
         #expect(again.split(separator: "\n").contains { $0.contains("✓") && $0.contains(name) })
         let list = try Tmux.runPlain([Tmux.binary, "labels", "list", "--labels", labels], stdin: FileHandle.nullDevice)
         #expect(list.stdout.contains("1\t"))
-        #expect(list.stdout.contains("a playground"))
+        #expect(list.stdout.contains("buildings"))
     }
 
     @Test(.enabled(if: corpusReady, corpusMessage))
@@ -83,7 +83,7 @@ struct TmuxEndToEndTests {
 
     @Test(.enabled(if: corpusReady, corpusMessage))
     func hostileFileNamesAndCaptionsCannotDriveTheTerminal() throws {
-        let corpus = try #require(Self.corpus)
+        let corpus = try E2EFixture.shared.get().corpus
         let directory = try HostileCorpus.make(from: corpus)
         defer { try? FileManager.default.removeItem(at: directory) }
         let tmux = try Tmux(width: 120, height: 30)
@@ -104,7 +104,7 @@ struct TmuxEndToEndTests {
 
     private func browseArguments(labels: String) throws -> [String] {
         let fixture = try E2EFixture.shared.get()
-        return fixture.environment + [Tmux.binary, "browse", Self.corpus?.path ?? "", "--head", fixture.head.path,
+        return fixture.environment + [Tmux.binary, "browse", fixture.corpus.path, "--head", fixture.head.path,
                                       "--index", fixture.index.path, "--labels", labels]
     }
 }
@@ -118,6 +118,7 @@ enum HostileCorpus {
         try fm.createDirectory(at: images, withIntermediateDirectories: true)
         let source = sample.appendingPathComponent("imgs")
         let files = try fm.contentsOfDirectory(atPath: source.path).filter { $0.hasSuffix(".jpg") }.sorted().prefix(4)
+        guard files.count == 4 else { throw FixtureFailure(step: "hostile corpus", output: "need 4 images in \(source.path)") }
         let hostileNames = [
             "pwned\u{1B}]0;PWNED\u{7}.jpg", "clear\u{1B}[2J\u{1B}[H.jpg", "bidi\u{202E}gpj.exe.jpg", "wide飛行機\u{9B}31m.jpg",
         ]
@@ -229,18 +230,31 @@ final class Tmux {
 
     struct Output { var status: Int32; var stdout: String; var stderr: String }
 
+    /// Runs a program to completion. Output goes through temporary files, not pipes: a tmux
+    /// server forked by `new-session` keeps its client's descriptors, and a pipe would then
+    /// never reach end-of-file.
     static func runPlain(_ arguments: [String], stdin: FileHandle) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
-        let out = Pipe(), err = Pipe()
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("aerie-run-\(UUID().uuidString)")
+        let outURL = base.appendingPathExtension("out"), errURL = base.appendingPathExtension("err")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+        }
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
         process.standardOutput = out
         process.standardError = err
         process.standardInput = stdin
         try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        try? out.close()
+        try? err.close()
+        let o = (try? Data(contentsOf: outURL)) ?? Data()
+        let e = (try? Data(contentsOf: errURL)) ?? Data()
         return Output(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 }
@@ -256,6 +270,8 @@ struct E2EFixture {
     let directory: URL
     let head: URL
     let index: URL
+    /// The corpus browsed: eight images of the sample set with their captions.
+    let corpus: URL
     /// `env`-style assignments that keep every aerie file of the tests in the temporary folder.
     let environment: [String]
 
@@ -273,7 +289,7 @@ struct E2EFixture {
     static let shared: Result<E2EFixture, any Error> = Result { try E2EFixture() }
 
     private init() throws {
-        guard let corpus = TmuxEndToEndTests.corpus else { throw TmuxTimeout(screen: "no sample corpus") }
+        guard let sample = TmuxEndToEndTests.corpus else { throw TmuxTimeout(screen: "no sample corpus") }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("aerie-e2e-\(UUID().uuidString)")
         head = directory.appendingPathComponent("head")
         index = directory.appendingPathComponent("index")
@@ -284,6 +300,9 @@ struct E2EFixture {
             "AERIE_MODELS=\(E2EFixture.modelsDirectory.path)",
         ]
         environment = ["/usr/bin/env"] + assignments
+        // A small copy of the sample corpus: debug builds encode images slowly.
+        self.corpus = try MiniCorpus.make(from: sample, count: 8, in: directory.appendingPathComponent("corpus"))
+        let corpus = self.corpus
         // The samples have one split: it both trains and selects (a test corpus, not a model).
         let train = try Tmux.runPlain(environment + [Tmux.binary, "train", corpus.path, "--val-split", "train",
                                                      "--epochs", "4", "--out", head.path], stdin: FileHandle.nullDevice)
@@ -298,4 +317,29 @@ struct FixtureFailure: Error, CustomStringConvertible {
     var step: String
     var output: String
     var description: String { "\(step) failed:\n\(output)" }
+}
+
+/// The first `count` images of a caption data set (sorted by file name) with their captions,
+/// copied into `directory` as `dataset.json` and `imgs/`.
+enum MiniCorpus {
+    static func make(from sample: URL, count: Int, in directory: URL) throws -> URL {
+        let fm = FileManager.default
+        let images = directory.appendingPathComponent("imgs")
+        try fm.createDirectory(at: images, withIntermediateDirectories: true)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: sample.appendingPathComponent("dataset.json")))
+        guard let root = json as? [String: Any], let all = root["images"] as? [[String: Any]] else {
+            throw FixtureFailure(step: "mini corpus", output: "unexpected dataset.json shape")
+        }
+        let kept = all.filter { ($0["filename"] as? String) != nil }
+            .sorted { ($0["filename"] as? String ?? "") < ($1["filename"] as? String ?? "") }
+            .prefix(count)
+        for entry in kept {
+            let name = entry["filename"] as? String ?? ""
+            try fm.copyItem(at: sample.appendingPathComponent("imgs").appendingPathComponent(name),
+                            to: images.appendingPathComponent(name))
+        }
+        let data = try JSONSerialization.data(withJSONObject: ["images": Array(kept)])
+        try data.write(to: directory.appendingPathComponent("dataset.json"))
+        return directory
+    }
 }
