@@ -198,7 +198,7 @@ final class Tmux {
     }
 
     @discardableResult
-    func waitFor(timeout: TimeInterval = 20, _ condition: (String) -> Bool) throws -> String {
+    func waitFor(timeout: TimeInterval = 120, _ condition: (String) -> Bool) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var screen = ""
         while Date() < deadline {
@@ -220,10 +220,18 @@ final class Tmux {
 
     func stop() { _ = tmux(["kill-server"]) }
 
+    /// Runs one tmux client command through `system()`, which waits for that client alone: the
+    /// server a `new-session` forks keeps the client's descriptors, which Foundation's Process
+    /// would wait on.
     @discardableResult
     private func tmux(_ arguments: [String]) -> String {
         guard let path = Tmux.tmuxPath else { return "" }
-        return (try? Tmux.runPlain([path, "-L", socket] + arguments, stdin: FileHandle.nullDevice).stdout) ?? ""
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("aerie-tmux-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let command = ([path, "-L", socket] + arguments).map(Tmux.quote).joined(separator: " ")
+            + " </dev/null >" + Tmux.quote(output.path) + " 2>&1"
+        _ = system(command)
+        return (try? String(contentsOf: output, encoding: .utf8)) ?? ""
     }
 
     static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
