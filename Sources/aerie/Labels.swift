@@ -14,7 +14,7 @@ struct Labels: AsyncParsableCommand {
             They are exported as TREC qrels (`topic 0 docno relevance`) with a topics file \
             (`topic<TAB>query`), which trec_eval reads.
             """,
-        subcommands: [LabelsExport.self, LabelsImport.self, LabelsList.self]
+        subcommands: [LabelsExport.self, LabelsImport.self, LabelsList.self, LabelsEval.self]
     )
 }
 
@@ -129,6 +129,54 @@ struct LabelsList: ParsableCommand {
         }
         for label in labels {
             print("\(label.grade)\t\(TerminalText.sanitize(label.imageID))\t\(TerminalText.sanitize(label.query))")
+        }
+    }
+}
+
+struct LabelsEval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Score the index on your labels: P@K, AP (MAP) and nDCG@K over the labelled queries.",
+        discussion: """
+            Each labelled query is searched again (plain, no feedback) and ranked against its \
+            labels; unlabelled images count as not relevant, as in trec_eval. Queries without a \
+            relevant label are skipped.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The data set whose index to evaluate.", valueName: "dataset"))
+    var dataset: String?
+    @OptionGroup var options: IndexModelOptions
+    @OptionGroup var store: LabelStoreOption
+    @Option(help: "The cut-off K of P@K and nDCG@K.") var k: Int = 10
+    @Option(help: "How deep each ranking goes (AP is computed over it).") var depth: Int = 1000
+
+    func validate() throws {
+        guard k > 0, depth >= k else { throw ValidationError("need 0 < --k <= --depth") }
+    }
+
+    func run() throws {
+        let labels = try store.open().allLabels()
+        guard !labels.isEmpty else { throw labelFailure(LabelsEvalError.noLabels(store.resolvedPath)) }
+        let previewer = BrowsePreviewer(capabilities: TerminalQuery.detect(allowQuery: false))
+        let backend = try BrowseCorpus.open(dataset: dataset, options: options, previewer: previewer) { line in
+            FileHandle.standardError.write(Data((TerminalText.sanitize(line) + "\n").utf8))
+        }
+        var rankings: [String: [String]] = [:]
+        for query in Set(labels.map(\.query)).sorted() {
+            rankings[query] = try backend.search(SearchRequest(query: query, limit: depth)).results.map(\.id)
+        }
+        let summary = RelevanceMetrics.summarize(labels: labels, rankings: rankings, k: k)
+        print("labelled queries \(summary.topics) (skipped without a relevant label: \(summary.skipped)), labels \(labels.count)")
+        print(String(format: "P@%d %.4f   MAP %.4f   nDCG@%d %.4f", k, summary.precisionAtK, summary.meanAveragePrecision, k, summary.ndcgAtK))
+    }
+}
+
+enum LabelsEvalError: Error, CustomStringConvertible {
+    case noLabels(String)
+    var description: String {
+        switch self {
+        case let .noLabels(path): return "no labels in \(path): label results in `aerie browse` first"
         }
     }
 }

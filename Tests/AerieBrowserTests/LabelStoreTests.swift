@@ -44,9 +44,10 @@ import Testing
             Label(query: "planes parked", imageID: "airport_1.jpg", grade: 2),
             Label(query: "planes parked", imageID: "beach_1.jpg", grade: 0),
             Label(query: "tab\there", imageID: "x", grade: 1),
+            Label(query: "tab\there", imageID: "dir with space/100%.jpg", grade: 3),
         ])
         let (qrels, topics) = Qrels.export(labels: try store.allLabels(), topics: try store.topics())
-        #expect(qrels == "1 0 airport_1.jpg 2\n1 0 beach_1.jpg 0\n2 0 x 1\n")
+        #expect(qrels == "1 0 airport_1.jpg 2\n1 0 beach_1.jpg 0\n2 0 dir%20with%20space/100%25.jpg 3\n2 0 x 1\n")
         #expect(topics == "1\tplanes parked\n2\ttab\\there\n")
         let parsed = try Qrels.parse(qrels: qrels, qrelsName: "q", topics: topics, topicsName: "t")
         #expect(parsed == (try store.allLabels()))

@@ -12,7 +12,7 @@ public enum Qrels {
         var qrels = ""
         for label in labels {
             guard let id = idOf[label.query] else { continue }
-            qrels += "\(id) 0 \(label.imageID) \(label.grade)\n"
+            qrels += "\(id) 0 \(docno(label.imageID)) \(label.grade)\n"
         }
         return (qrels, topicText)
     }
@@ -46,9 +46,44 @@ public enum Qrels {
             guard let grade = Int(fields[3]), Label.grades.contains(grade) else {
                 throw QrelsError.malformed(file: qrelsName, line: n + 1, reason: "relevance must be 0...3, got \(fields[3])")
             }
-            labels.append(Label(query: query, imageID: String(fields[2]), grade: grade))
+            labels.append(Label(query: query, imageID: imageID(fromDocno: String(fields[2])), grade: grade))
         }
         return labels
+    }
+
+    /// A docno without whitespace (qrels fields are whitespace-separated): `%`, space, tab and
+    /// newline are percent-escaped. Most image paths pass unchanged.
+    public static func docno(_ imageID: String) -> String {
+        var out = ""
+        for c in imageID {
+            switch c {
+            case "%": out += "%25"
+            case " ": out += "%20"
+            case "\t": out += "%09"
+            case "\n": out += "%0A"
+            case "\r": out += "%0D"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    /// The image id a docno stands for (the inverse of ``docno(_:)``).
+    public static func imageID(fromDocno docno: String) -> String {
+        let codes: [String: String] = ["%25": "%", "%20": " ", "%09": "\t", "%0A": "\n", "%0D": "\r"]
+        var out = ""
+        var i = docno.startIndex
+        while i < docno.endIndex {
+            if docno[i] == "%", let end = docno.index(i, offsetBy: 3, limitedBy: docno.endIndex),
+               let decoded = codes[String(docno[i..<end]).uppercased()] {
+                out += decoded
+                i = end
+            } else {
+                out.append(docno[i])
+                i = docno.index(after: i)
+            }
+        }
+        return out
     }
 
     private static func escape(_ s: String) -> String {

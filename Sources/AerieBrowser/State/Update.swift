@@ -221,7 +221,7 @@ public enum Browser {
         var page = state.neighbourStack[top]
         let imageCount = page.content?.nearestImages.count ?? 0
         let captionCount = page.content?.nearestCaptions.count ?? 0
-        var effects: [Effect] = []
+        let effects: [Effect] = []
         switch key {
         case .escape, .backspace, .left, .character("h"):
             state.neighbourStack.removeLast()
