@@ -1,6 +1,6 @@
 import Foundation
-
 import AerieTensor
+import AerieTestSupport
 
 /// Slow, obvious twins of the transformer kernels, on plain arrays, used only by the tests
 /// (the convolution twins live beside the convolutions, in AerieTensor).
@@ -69,12 +69,6 @@ extension ReferenceKernels {
             }
         }
         return out
-    }
-}
-
-extension SeededGenerator {
-    mutating func floats(_ count: Int, scale: Float = 1) -> [Float] {
-        (0..<count).map { _ in Float.random(in: -scale...scale, using: &self) }
     }
 }
 
