@@ -24,4 +24,8 @@ bench: setup
 corpus: setup
 	@swift build -c release --product aerie
 	@rm -rf assets/corpus && .build/release/aerie datasets synth --out assets/corpus --count 240 --seed 1 --size 128
-	@.build/release/aerie train assets/corpus --head linear --dim 128 --epochs 30 --batch 32 --out assets/corpus/head
+	@rm -rf .build/corpus-features && .build/release/aerie train assets/corpus --head linear --dim 128 --epochs 30 --batch 32 \
+		--cache .build/corpus-features --out assets/corpus/head
+	@# The image features the end-to-end test replays: train+val from the run above, test added by a throw-away run.
+	@.build/release/aerie train assets/corpus --train-split test --epochs 1 --cache .build/corpus-features --out .build/corpus-features/unused-head
+	@cp .build/corpus-features/efficientnet-lite0-*-center.safetensors Tests/AerieEndToEndTests/Fixtures/corpus-efficientnet-lite0.safetensors

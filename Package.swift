@@ -97,7 +97,11 @@ let package = Package(
         .testTarget(name: "AerieDatasetsTests", dependencies: ["AerieDatasets", "AerieTestSupport"]),
         .testTarget(name: "AerieIndexTests", dependencies: ["AerieIndex", "AerieTestSupport"]),
         .testTarget(name: "AerieJointTests", dependencies: ["AerieJoint", "AerieTestSupport"]),
-        .testTarget(name: "AerieEndToEndTests", dependencies: ["AerieIndex", "AerieDatasets", "AerieModels", "AerieJoint", "AerieImage", "AerieTestSupport"]),
+        .testTarget(
+            name: "AerieEndToEndTests",
+            dependencies: ["AerieIndex", "AerieDatasets", "AerieModels", "AerieJoint", "AerieImage", "AerieTensor", "AerieTestSupport"],
+            exclude: ["Fixtures"]  // image features of assets/corpus, read by path
+        ),
         .testTarget(
             name: "AerieBrowserTests",
             dependencies: ["AerieBrowser", "AerieTestSupport"],

@@ -145,7 +145,7 @@ enum BrowseCorpus {
         if let dataset {
             let data = try options.loadDataset(dataset)
             imageRoot = data.imageRoot
-            location = try options.location(forDataset: URL(fileURLWithPath: dataset), name: data.name)
+            location = try options.location(forDataset: URL(fileURLWithPath: dataset))
             if (try? SearchIndex(location: location, verifyPayload: false)) == nil {
                 progress("aerie: \(named ?? "the bundled corpus (\(dataset))") has no index yet; indexing it first")
                 var arguments = [dataset, "--index", location.directory.path]

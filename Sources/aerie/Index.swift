@@ -39,7 +39,7 @@ struct Index: ParsableCommand {
             data = CaptionDataset(kind: data.kind, source: data.source, imageRoot: data.imageRoot, name: data.name,
                                   images: renumbered, missing: [], issues: data.issues)
         }
-        let location = try options.location(forDataset: URL(fileURLWithPath: dataset), name: data.name)
+        let location = try options.location(forDataset: URL(fileURLWithPath: dataset))
         let models = try options.loadModels(needText: false, dataset: dataset)
         printError("index: \(TerminalText.sanitize(location.directory.path))")
         printError("models: image \(models.image.identity)" + (models.head.map { ", joint head \($0.identity.prefix(12))" } ?? ", no joint head"))

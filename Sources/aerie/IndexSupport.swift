@@ -53,10 +53,13 @@ struct IndexModelOptions: ParsableArguments {
         FileManager.default.fileExists(atPath: directory.appendingPathComponent(JointModel.weightsFileName).path)
     }
 
-    func location(forDataset dataset: URL?, name: String? = nil) throws -> IndexLocation {
+    /// `--index`, else the data set's default index folder. The folder is named from the data
+    /// set's path alone (not from its loaded name), so `index`, `browse`, `search`, `neighbors` and
+    /// `eval` all find the same index without loading the data set.
+    func location(forDataset dataset: URL?) throws -> IndexLocation {
         if let index { return IndexLocation(directory: URL(fileURLWithPath: index)) }
         guard let dataset else { throw ValidationError("name the index with --index DIR or the data set with --dataset PATH") }
-        return IndexLocation.defaultLocation(forDataset: dataset, name: name)
+        return IndexLocation.defaultLocation(forDataset: dataset)
     }
 
     func loadDataset(_ path: String) throws -> CaptionDataset {
