@@ -107,6 +107,9 @@ struct Train: AsyncParsableCommand {
     @Option(help: "Image views whose features are averaged (and sampled while training), comma-separated: center, hflip.")
     var views = "center"
 
+    @Option(help: "Train on this many evenly spaced images of the train split (0: all).")
+    var trainSubset = 0
+
     @Option(help: "Split that learns.")
     var trainSplit = "train"
 
@@ -143,12 +146,15 @@ struct Train: AsyncParsableCommand {
         let loaded = try CaptionDataset.load(datasetURL, options: DatasetLoadOptions(imageRoot: images.map { URL(fileURLWithPath: $0) }))
         let missing = Set(loaded.missing)
         let usable = loaded.images.filter { !missing.contains($0.id) && !$0.sentences.isEmpty }
-        let trainEntries = usable.filter { $0.split?.rawValue == trainSplit }
+        let allTrain = usable.filter { $0.split?.rawValue == trainSplit }
+        // An evenly spaced subset keeps every scene class (data sets are often sorted by class).
+        let trainEntries = trainSubset > 0 && trainSubset < allTrain.count
+            ? (0..<trainSubset).map { allTrain[$0 * allTrain.count / trainSubset] } : allTrain
         let valEntries = usable.filter { $0.split?.rawValue == valSplit }
         guard trainEntries.count >= 2 else { throw ValidationError("split '\(trainSplit)' has \(trainEntries.count) usable images") }
         guard !valEntries.isEmpty else { throw ValidationError("split '\(valSplit)' has no usable images") }
         let entries = trainEntries + valEntries
-        printError("data: \(trainEntries.count) \(trainSplit) + \(valEntries.count) \(valSplit) images, "
+        printError("data: \(trainEntries.count) of \(allTrain.count) \(trainSplit) + \(valEntries.count) \(valSplit) images, "
                    + "\(entries.reduce(0) { $0 + $1.sentences.count }) captions (\(missing.count) missing images skipped)")
 
         let store = ModelStore(explicit: models)
@@ -165,12 +171,14 @@ struct Train: AsyncParsableCommand {
         var imageReferences: [EncoderReference] = []
         var perBackbone: [[Tensor]] = []
         let paths = entries.map { $0.url.standardizedFileURL.path }
+        // Validation images first: with them cached, an interrupted run can resume on a train subset.
+        let encodingOrder = Array(paths[trainEntries.count...]) + Array(paths[..<trainEntries.count])
         for name in backbone.encoderNames {
             let encoder = try makeImageEncoder(store: store, name: name)
             let reference = Self.reference(encoder.identity)
             imageReferences.append(reference)
             perBackbone.append(try viewNames.map { view in
-                try features.imageFeatures(paths, view: view, encoder: encoder, reference: reference)
+                try features.imageFeatures(paths, view: view, encoder: encoder, reference: reference, encodingOrder: encodingOrder)
             })
         }
         let imageReference = EncoderReference(
