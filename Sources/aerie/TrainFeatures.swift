@@ -16,7 +16,7 @@ struct FeatureStore {
     /// Items encoded per call; the cache is saved every `saveEvery` items so an interruption
     /// loses little.
     var batchSize = 32
-    var saveEvery = 1024
+    var saveEvery = 256
 
     func fileURL(_ reference: EncoderReference, suffix: String) -> URL {
         root.appendingPathComponent("\(reference.name)-\(reference.weightsSHA256.prefix(16))-\(suffix).safetensors")
