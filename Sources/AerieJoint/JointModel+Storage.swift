@@ -88,14 +88,15 @@ extension JointModel {
         }
         let header = Header(imageEncoder: imageEncoderReference, textEncoder: textEncoderReference,
                             imageHead: imageHead.configuration, textHead: textHead.configuration)
-        let headerJSON = String(decoding: try JSONEncoder().encode(header), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys  // byte-identical files for identical heads
+        let headerJSON = String(decoding: try encoder.encode(header), as: UTF8.self)
         try SafeTensorsWriter.write(
             tensors: tensors,
             metadata: ["format": Self.formatName, "version": String(Self.formatVersion), "head": headerJSON],
             dtype: halfPrecision ? .f16 : .f32,
             to: directory.appendingPathComponent(Self.weightsFileName))
         if let card {
-            let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(card).write(to: directory.appendingPathComponent(Self.cardFileName), options: .atomic)
         }
