@@ -26,6 +26,8 @@ public struct HeadCard: Codable, Sendable, Equatable {
     public var history: [EpochRecord]
     /// The exact command that trained the head.
     public var command: String
+    /// How the weights are stored: `f32` or `f16` (the validation figures are those of the stored weights).
+    public var weightsPrecision = "f32"
 
     public init(imageEncoder: EncoderReference, textEncoder: EncoderReference, dimension: Int, dataset: String,
                 trainSplit: String, validationSplit: String, trainImages: Int, validationImages: Int,
@@ -70,7 +72,10 @@ extension JointModel {
     ///
     /// Weights are float32 safetensors whose metadata holds a format name and version and the
     /// head configurations and encoders.
-    public func save(to directory: URL, card: HeadCard? = nil) throws {
+    ///
+    /// - Parameter halfPrecision: store the weights as float16 (half the size; the model that
+    ///   loads back is ``roundedToHalfPrecision()``).
+    public func save(to directory: URL, card: HeadCard? = nil, halfPrecision: Bool = false) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var tensors: [String: Tensor] = ["log_scale": Tensor(shape: [1], data: [logScale])]
         for (prefix, head) in [("image", imageHead), ("text", textHead)] {
@@ -83,19 +88,34 @@ extension JointModel {
         }
         let header = Header(imageEncoder: imageEncoderReference, textEncoder: textEncoderReference,
                             imageHead: imageHead.configuration, textHead: textHead.configuration)
-        let headerJSON = String(decoding: try JSONEncoder().encode(header), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys  // byte-identical files for identical heads
+        let headerJSON = String(decoding: try encoder.encode(header), as: UTF8.self)
         try SafeTensorsWriter.write(
             tensors: tensors,
             metadata: ["format": Self.formatName, "version": String(Self.formatVersion), "head": headerJSON],
+            dtype: halfPrecision ? .f16 : .f32,
             to: directory.appendingPathComponent(Self.weightsFileName))
         if let card {
-            let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(card).write(to: directory.appendingPathComponent(Self.cardFileName), options: .atomic)
         }
     }
 
-    /// Reads a head directory written by ``save(to:card:)``.
+    /// This model with every stored value rounded to float16, as a half-precision file loads.
+    public func roundedToHalfPrecision() -> JointModel {
+        func round(_ values: [Float]) -> [Float] { values.map { Float(Float16($0)) } }
+        var copy = self
+        for keyPath in [\JointModel.imageHead, \JointModel.textHead] {
+            copy[keyPath: keyPath].inputMean = round(copy[keyPath: keyPath].inputMean)
+            copy[keyPath: keyPath].inputScale = round(copy[keyPath: keyPath].inputScale)
+            copy[keyPath: keyPath].parameters = copy[keyPath: keyPath].parameters.mapValues(round)
+        }
+        copy.logScale = Float(Float16(logScale))
+        return copy
+    }
+
+    /// Reads a head directory written by ``save(to:card:halfPrecision:)``.
     ///
     /// - Throws: ``JointError/badFile(path:reason:)`` for a file of another format or version,
     ///   `SafeTensorsError` for a damaged file, ``JointError/parameterShape(name:expected:actual:)``.

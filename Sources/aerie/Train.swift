@@ -107,11 +107,19 @@ struct Train: AsyncParsableCommand {
     @Option(help: "Image views whose features are averaged (and sampled while training), comma-separated: center, hflip.")
     var views = "center"
 
+    @Option(help: "Train on this many images of the train split, spread over it (0: all).")
+    var trainSubset = 0
+
     @Option(help: "Split that learns.")
     var trainSplit = "train"
 
     @Option(help: "Split that selects.")
     var valSplit = "val"
+
+    enum Precision: String, ExpressibleByArgument, CaseIterable { case f16, f32 }
+
+    @Option(help: "Storage of the head's weights: f16 (half the size) or f32.")
+    var precision: Precision = .f16
 
     @Option(help: "Where the head and its card are written.")
     var out: String?
@@ -143,12 +151,16 @@ struct Train: AsyncParsableCommand {
         let loaded = try CaptionDataset.load(datasetURL, options: DatasetLoadOptions(imageRoot: images.map { URL(fileURLWithPath: $0) }))
         let missing = Set(loaded.missing)
         let usable = loaded.images.filter { !missing.contains($0.id) && !$0.sentences.isEmpty }
-        let trainEntries = usable.filter { $0.split?.rawValue == trainSplit }
+        let allTrain = usable.filter { $0.split?.rawValue == trainSplit }
+        // Train images in bit-reversed order: every prefix is spread over the whole split, so
+        // over every scene class (data sets are often sorted by class). A subset is a prefix.
+        let spread = Self.bitReversedOrder(allTrain.count).map { allTrain[$0] }
+        let trainEntries = trainSubset > 0 && trainSubset < allTrain.count ? Array(spread.prefix(trainSubset)) : spread
         let valEntries = usable.filter { $0.split?.rawValue == valSplit }
         guard trainEntries.count >= 2 else { throw ValidationError("split '\(trainSplit)' has \(trainEntries.count) usable images") }
         guard !valEntries.isEmpty else { throw ValidationError("split '\(valSplit)' has no usable images") }
         let entries = trainEntries + valEntries
-        printError("data: \(trainEntries.count) \(trainSplit) + \(valEntries.count) \(valSplit) images, "
+        printError("data: \(trainEntries.count) of \(allTrain.count) \(trainSplit) + \(valEntries.count) \(valSplit) images, "
                    + "\(entries.reduce(0) { $0 + $1.sentences.count }) captions (\(missing.count) missing images skipped)")
 
         let store = ModelStore(explicit: models)
@@ -165,12 +177,14 @@ struct Train: AsyncParsableCommand {
         var imageReferences: [EncoderReference] = []
         var perBackbone: [[Tensor]] = []
         let paths = entries.map { $0.url.standardizedFileURL.path }
+        // Validation images first: with them cached, an interrupted run can resume on a train subset.
+        let encodingOrder = Array(paths[trainEntries.count...]) + Array(paths[..<trainEntries.count])
         for name in backbone.encoderNames {
             let encoder = try makeImageEncoder(store: store, name: name)
             let reference = Self.reference(encoder.identity)
             imageReferences.append(reference)
             perBackbone.append(try viewNames.map { view in
-                try features.imageFeatures(paths, view: view, encoder: encoder, reference: reference)
+                try features.imageFeatures(paths, view: view, encoder: encoder, reference: reference, encodingOrder: encodingOrder)
             })
         }
         let imageReference = EncoderReference(
@@ -218,32 +232,37 @@ struct Train: AsyncParsableCommand {
             }
         }
 
-        // The selected epoch under each similarity post-processing, for the card.
-        var byHubness: [String: RetrievalMetrics] = [:]
+        guard let best = result.best else { throw ValidationError("training produced no epoch") }
+        let outURL = out.map { URL(fileURLWithPath: $0) } ?? Self.defaultHeadDirectory()
+        let half = precision == .f16
+        try result.model.save(to: outURL, halfPrecision: half)
+
+        // The card's figures are those of the head as saved (reloaded from disk), under each
+        // similarity post-processing.
+        let saved = try JointModel.load(from: outURL, imageEncoder: imageReference, textEncoder: textReference)
         let validationCaptions = data.validationImages.flatMap { data.captionsOfImage[$0] }
         let valCaptionFeatures = Self.rows(data.captionFeatures, validationCaptions)
         let valCaptionImage = validationCaptions.map { data.captionImage[$0] - trainEntries.count }
-        for correction in Self.hubnessCorrections {
-            byHubness[correction.name] = try result.model.evaluate(
-                imageFeatures: data.meanImageFeatures(data.validationImages), captionFeatures: valCaptionFeatures,
-                captionImage: valCaptionImage, hubness: correction)
-        }
-        guard let best = result.best else { throw ValidationError("training produced no epoch") }
+        let valImageFeatures = data.meanImageFeatures(data.validationImages)
+        var byHubness: [String: RetrievalMetrics] = [:]
         printLine("")
         printLine("selected epoch \(result.bestEpoch): " + EpochTable.describe(best.validation))
-        for correction in Self.hubnessCorrections {
-            if let m = byHubness[correction.name] { printLine("  with \(correction.name): " + EpochTable.describe(m)) }
+        for correction in Self.hubnessCorrections + (Self.hubnessCorrections.contains(config.hubness) ? [] : [config.hubness]) {
+            let m = try saved.evaluate(imageFeatures: valImageFeatures, captionFeatures: valCaptionFeatures,
+                                       captionImage: valCaptionImage, hubness: correction)
+            byHubness[correction.name] = m
+            printLine("  as saved (\(precision.rawValue)), \(correction.name): " + EpochTable.describe(m))
         }
-
-        let outURL = out.map { URL(fileURLWithPath: $0) } ?? Self.defaultHeadDirectory()
-        let card = HeadCard(
+        var card = HeadCard(
             imageEncoder: imageReference, textEncoder: textReference, dimension: dim,
             dataset: loaded.name ?? datasetURL.lastPathComponent, trainSplit: trainSplit, validationSplit: valSplit,
             trainImages: trainEntries.count, validationImages: valEntries.count, imageViews: viewNames,
-            configuration: config, selectedEpoch: result.bestEpoch, validation: best.validation,
+            configuration: config, selectedEpoch: result.bestEpoch,
+            validation: byHubness[config.hubness.name] ?? best.validation,
             validationByHubness: byHubness, history: result.history,
             command: (["aerie"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
-        try result.model.save(to: outURL, card: card)
+        card.weightsPrecision = precision.rawValue
+        try result.model.save(to: outURL, card: card, halfPrecision: half)
         printError("head written to \(TerminalText.sanitize(outURL.path))")
     }
 
@@ -285,6 +304,18 @@ struct Train: AsyncParsableCommand {
             throw ValidationError("--views takes distinct names among \(ViewName.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return names
+    }
+
+    /// `0..<n` in bit-reversed order (0, n/2, n/4, 3n/4, …): every prefix is spread evenly.
+    static func bitReversedOrder(_ n: Int) -> [Int] {
+        guard n > 1 else { return Array(0..<n) }
+        var bits = 0
+        while (1 << bits) < n { bits += 1 }
+        return (0..<(1 << bits)).compactMap { k -> Int? in
+            var r = 0
+            for b in 0..<bits where k & (1 << b) != 0 { r |= 1 << (bits - 1 - b) }
+            return r < n ? r : nil
+        }
     }
 
     static func reference(_ identity: ModelIdentity) -> EncoderReference {

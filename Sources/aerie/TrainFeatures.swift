@@ -16,7 +16,7 @@ struct FeatureStore {
     /// Items encoded per call; the cache is saved every `saveEvery` items so an interruption
     /// loses little.
     var batchSize = 32
-    var saveEvery = 1024
+    var saveEvery = 256
 
     func fileURL(_ reference: EncoderReference, suffix: String) -> URL {
         root.appendingPathComponent("\(reference.name)-\(reference.weightsSHA256.prefix(16))-\(suffix).safetensors")
@@ -51,11 +51,13 @@ struct FeatureStore {
         return features
     }
 
-    func imageFeatures(_ paths: [String], view: String, encoder: any ImageEncoding, reference: EncoderReference) throws -> Tensor {
+    /// - Parameter encodingOrder: the order in which missing images are encoded (default: `paths`).
+    func imageFeatures(_ paths: [String], view: String, encoder: any ImageEncoding, reference: EncoderReference,
+                       encodingOrder: [String]? = nil) throws -> Tensor {
         let url = fileURL(reference, suffix: view)
         var cache = try load(url, reference)
         var seen = Set<String>()
-        let todo = paths.filter { !cache.contains($0) && seen.insert($0).inserted }
+        let todo = (encodingOrder ?? paths).filter { !cache.contains($0) && seen.insert($0).inserted }
         if !todo.isEmpty {
             var bar = ProgressBar(title: "encoding images (\(reference.name), \(view))", total: todo.count)
             var sinceSave = 0

@@ -128,6 +128,28 @@ func smallConfiguration(head: HeadKind, loss: LossKind) -> TrainingConfiguration
         #expect(throws: JointError.self) { try loaded.projectImages(Tensor(zeros: [2, 7])) }
     }
 
+    @Test func halfPrecisionHeadLoadsAsTheRoundedModel() throws {
+        let data = try syntheticData()
+        var config = smallConfiguration(head: .mlp, loss: .infoNCE(temperature: 0.1, learnable: false))
+        config.epochs = 2
+        let model = try Trainer.train(data: data, configuration: config, imageEncoder: syntheticImage, textEncoder: syntheticText).model
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aerie-joint-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try model.save(to: directory, halfPrecision: true)
+        let loaded = try JointModel.load(from: directory)
+        let rounded = model.roundedToHalfPrecision()
+        #expect(try loaded.projectTexts(data.captionFeatures) == rounded.projectTexts(data.captionFeatures))
+        #expect(try loaded.projectImages(data.imageViews[0]) == rounded.projectImages(data.imageViews[0]))
+        let size = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(JointModel.weightsFileName).path)[.size] as? Int
+        try model.save(to: directory, halfPrecision: false)
+        let fullSize = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(JointModel.weightsFileName).path)[.size] as? Int
+        // Half precision saves two bytes per stored value (the headers differ only in padding).
+        let values = [model.imageHead, model.textHead].reduce(1) { total, head in
+            total + head.parameters.values.reduce(0) { $0 + $1.count } + 2 * head.configuration.inputDimension
+        }
+        #expect(abs((fullSize ?? 0) - (size ?? 0) - 2 * values) <= 16)
+    }
+
     @Test func damagedHeadFilesAreRefused() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aerie-joint-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
