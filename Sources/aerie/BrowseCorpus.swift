@@ -152,7 +152,7 @@ enum BrowseCorpus {
                 if let root = options.imageRoot { arguments += ["--images", root] }
                 if let models = options.models { arguments += ["--models", models] }
                 if let head = options.head { arguments += ["--head", head] }
-                var command = try Index.parse(arguments)
+                let command = try Index.parse(arguments)
                 try command.run()
             }
         } else if options.index != nil {
