@@ -36,8 +36,10 @@ public struct RetrievalMetrics: Sendable, Equatable, Codable {
 
     /// Computes the metrics from a similarity matrix.
     ///
-    /// A rank is the number of gallery items scored strictly higher than the right one, so ties
-    /// count in the query's favour.
+    /// Ties with the right item are broken uniformly at random, in expectation: behind `g`
+    /// strictly higher items and tied with `t` others, the right item is in the top K with
+    /// probability `(K − g) / (t + 1)` (clamped to 0…1), as `aerie eval` counts by default.
+    /// RSICD repeats caption texts across images, and identical texts score identically.
     ///
     /// - Parameters:
     ///   - scores: `images × captions`, row-major; higher is more similar.
@@ -51,8 +53,11 @@ public struct RetrievalMetrics: Sendable, Equatable, Codable {
         precondition(scores.count == imageCount * captionCount, "scores must be images × captions")
         let t2iScores = textToImageScores ?? scores
         precondition(t2iScores.count == scores.count, "text-to-image scores must be images × captions")
-        var imageHits = [Int](repeating: 0, count: levels.count)
-        var textHits = [Int](repeating: 0, count: levels.count)
+        var imageHits = [Double](repeating: 0, count: levels.count)
+        var textHits = [Double](repeating: 0, count: levels.count)
+        func hit(greater: Int, tied: Int, level: Int) -> Double {
+            min(1, max(0, Double(level - greater) / Double(tied + 1)))
+        }
         var captionsOfImage = [[Int]](repeating: [], count: imageCount)
         for (c, i) in captionImage.enumerated() { captionsOfImage[i].append(c) }
 
@@ -60,19 +65,25 @@ public struct RetrievalMetrics: Sendable, Equatable, Codable {
             let row = i * captionCount
             var best = -Float.infinity
             for c in captionsOfImage[i] { best = max(best, scores[row + c]) }
-            var rank = 0
-            for c in 0..<captionCount where captionImage[c] != i && scores[row + c] > best { rank += 1 }
-            for (k, level) in levels.enumerated() where rank < level { imageHits[k] += 1 }
+            var greater = 0, tied = 0
+            for c in 0..<captionCount where captionImage[c] != i {
+                if scores[row + c] > best { greater += 1 } else if scores[row + c] == best { tied += 1 }
+            }
+            for (k, level) in levels.enumerated() { imageHits[k] += hit(greater: greater, tied: tied, level: level) }
         }
         for c in 0..<captionCount {
             let target = t2iScores[captionImage[c] * captionCount + c]
-            var rank = 0
-            for i in 0..<imageCount where t2iScores[i * captionCount + c] > target { rank += 1 }
-            for (k, level) in levels.enumerated() where rank < level { textHits[k] += 1 }
+            let truth = captionImage[c]
+            var greater = 0, tied = 0
+            for i in 0..<imageCount where i != truth {
+                let v = t2iScores[i * captionCount + c]
+                if v > target { greater += 1 } else if v == target { tied += 1 }
+            }
+            for (k, level) in levels.enumerated() { textHits[k] += hit(greater: greater, tied: tied, level: level) }
         }
         let queriedImages = max(1, captionsOfImage.filter { !$0.isEmpty }.count)
         return RetrievalMetrics(
-            imageToText: imageHits.map { 100 * Float($0) / Float(queriedImages) },
-            textToImage: textHits.map { 100 * Float($0) / Float(max(1, captionCount)) })
+            imageToText: imageHits.map { Float(100 * $0 / Double(queriedImages)) },
+            textToImage: textHits.map { Float(100 * $0 / Double(max(1, captionCount))) })
     }
 }

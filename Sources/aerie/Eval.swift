@@ -10,8 +10,10 @@ struct Eval: ParsableCommand {
         discussion: """
             Every caption of the split is a query. Text→image: a hit when the caption's own image \
             is in the top K of the split's images. Image→text: a hit when any of the image's \
-            captions is in the top K of the split's captions. Ties rank against the query \
-            (pessimistic) unless --optimistic-ties.
+            captions is in the top K of the split's captions. Equal scores (RSICD repeats caption \
+            texts across images, and identical texts score identically) are broken uniformly at \
+            random, in expectation, as the literature's sort does on average; --ties pessimistic \
+            or optimistic gives the bounds.
             """
     )
 
@@ -20,8 +22,8 @@ struct Eval: ParsableCommand {
     @OptionGroup var options: IndexModelOptions
     @Option(help: "Split to evaluate.")
     var split: String = "test"
-    @Flag(help: "Count a tie with the true match as a hit.")
-    var optimisticTies = false
+    @Option(help: "How ties with the true match rank: expected, pessimistic or optimistic.")
+    var ties: TieRule = .expected
     @Flag(help: "Show recall per class label.")
     var perClass = false
     @Flag(help: "JSON output.")
@@ -45,7 +47,7 @@ struct Eval: ParsableCommand {
         let labels = images.allSatisfy { $0.label != nil } ? images.map { $0.label ?? "" } : nil
         let report = RetrievalEvaluation.evaluate(similarity: similarity, imageCount: images.count,
                                                   captionImage: captions.compactMap { imageColumn[$0.imageRow] },
-                                                  labels: labels, ties: optimisticTies ? .optimistic : .pessimistic)
+                                                  labels: labels, ties: ties)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -67,3 +69,5 @@ struct Eval: ParsableCommand {
         }
     }
 }
+
+extension TieRule: ExpressibleByArgument {}

@@ -20,7 +20,7 @@ let recallTolerance = 1e-9
 
     @Test func handBuiltMatrixPessimistic() {
         let report = RetrievalEvaluation.evaluate(similarity: Self.similarity, imageCount: 3,
-                                                  captionImage: Self.captionImage, ks: [1, 2, 3])
+                                                  captionImage: Self.captionImage, ks: [1, 2, 3], ties: .pessimistic)
         // t2i ranks (0-based, ties against): c0 0, c1 2, c2 0, c3 1 (tie), c4 0, c5 2.
         expectClose(report.overall.textToImage, [50, 200.0 / 3, 100])
         // i2t: image 0 column [.9 .3 .2 .6 .1 .5], best own .9 → rank 0.
@@ -42,7 +42,8 @@ let recallTolerance = 1e-9
 
     @Test func allEqualScoresGiveNoHitsPessimistically() {
         let flat = [Float](repeating: 0.5, count: 6 * 3)
-        let pessimistic = RetrievalEvaluation.evaluate(similarity: flat, imageCount: 3, captionImage: Self.captionImage)
+        let pessimistic = RetrievalEvaluation.evaluate(similarity: flat, imageCount: 3, captionImage: Self.captionImage,
+                                                       ties: .pessimistic)
         // Every image ties with 2 others: rank 2 → miss at K=1, hit at K=5 and 10.
         expectClose(pessimistic.overall.textToImage, [0, 100, 100])
         // Every caption column ties with 4 foreign captions: rank 4 → miss at K=1, hit at 5.
@@ -51,9 +52,24 @@ let recallTolerance = 1e-9
         expectClose(optimistic.overall.textToImage, [100, 100, 100])
     }
 
+    @Test func tiesExpectedBreakTiesUniformlyInExpectation() {
+        // Default rule. c3's image ties with one other image: a hit at K=1 half the time.
+        let report = RetrievalEvaluation.evaluate(similarity: Self.similarity, imageCount: 3,
+                                                  captionImage: Self.captionImage, ks: [1])
+        #expect(report.tieRule == .expected)
+        expectClose(report.overall.textToImage, [350.0 / 6])
+        // All scores equal: the true image is one of 3 tied (1/3 at K=1); the best own caption
+        // ties with 4 foreign captions (1/5 at K=1); both are certain hits at K=5.
+        let flat = [Float](repeating: 0.5, count: 6 * 3)
+        let expected = RetrievalEvaluation.evaluate(similarity: flat, imageCount: 3, captionImage: Self.captionImage, ks: [1, 3, 5])
+        expectClose(expected.overall.textToImage, [100.0 / 3, 100, 100])
+        expectClose(expected.overall.imageToText, [20, 60, 100])
+    }
+
     @Test func perClassBreakdown() {
         let report = RetrievalEvaluation.evaluate(similarity: Self.similarity, imageCount: 3,
-                                                  captionImage: Self.captionImage, labels: ["farm", "port", "farm"], ks: [1])
+                                                  captionImage: Self.captionImage, labels: ["farm", "port", "farm"], ks: [1],
+                                                  ties: .pessimistic)
         #expect(report.perClass.map(\.label) == ["farm", "port"])
         // farm: captions c0 c1 c4 c5 → hits c0, c4 = 50 %; images 0, 2 → image 0 only = 50 %.
         expectClose(report.perClass[0].table.textToImage, [50])
@@ -92,7 +108,8 @@ let recallTolerance = 1e-9
             }
         }
         let s = RetrievalEvaluation.similarity(captions: captions, images: images, dimension: d, normalise: false)
-        let ours = RetrievalEvaluation.evaluate(similarity: s, imageCount: imageCount, captionImage: captionImage)
+        let ours = RetrievalEvaluation.evaluate(similarity: s, imageCount: imageCount, captionImage: captionImage,
+                                                ties: .pessimistic)
         let theirs = try NumpyReference.recalls(captions: captions, images: images, dimension: d, captionImage: captionImage)
         expectClose(ours.overall.textToImage, theirs.t2i)
         expectClose(ours.overall.imageToText, theirs.i2t)

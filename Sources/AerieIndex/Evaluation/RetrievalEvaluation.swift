@@ -7,6 +7,30 @@ public enum TieRule: String, Sendable, Codable, CaseIterable {
     case pessimistic
     /// Items with the same score rank after the true match.
     case optimistic
+    /// Ties are broken uniformly at random, in expectation: a true match tied with `t` others
+    /// behind `g` strictly better items is in the top K with probability `(K − g) / (t + 1)`,
+    /// clamped to 0…1. This is what the literature's evaluation code (an arbitrary sort order
+    /// among equal scores) measures on average, and the default: RSICD repeats caption texts
+    /// across images, and identical texts score identically, so neither extreme is fair.
+    case expected
+
+    /// The probability that a true match behind `greater` strictly better items and tied with
+    /// `tied` others ranks in the top `k`.
+    func hitProbability(greater: Int, tied: Int, k: Int) -> Double {
+        switch self {
+        case .pessimistic: greater + tied < k ? 1 : 0
+        case .optimistic: greater < k ? 1 : 0
+        case .expected: min(1, max(0, Double(k - greater) / Double(tied + 1)))
+        }
+    }
+}
+
+/// Where a query's true match stands: items scored strictly higher, and items scored equal.
+struct MatchRank: Sendable {
+    var greater: Int
+    var tied: Int
+    /// A match that cannot be ranked (a NaN score): never a hit.
+    static let unranked = MatchRank(greater: Int.max / 2, tied: 0)
 }
 
 /// Recall at each cut-off, both ways, in percent.
@@ -57,7 +81,7 @@ public enum RetrievalEvaluation {
     /// - Complexity: O(captions × images).
     public static func evaluate(
         similarity: [Float], imageCount: Int, captionImage: [Int], labels: [String]? = nil,
-        ks: [Int] = [1, 5, 10], ties: TieRule = .pessimistic
+        ks: [Int] = [1, 5, 10], ties: TieRule = .expected
     ) -> RetrievalReport {
         let captionCount = captionImage.count
         precondition(similarity.count == captionCount * imageCount,
@@ -66,17 +90,17 @@ public enum RetrievalEvaluation {
         precondition(labels == nil || labels?.count == imageCount, "one label per image expected")
 
         // Text→image: rank of the caption's own image in its row.
-        var captionRank = [Int](repeating: 0, count: captionCount)
+        var captionRank = [MatchRank](repeating: .unranked, count: captionCount)
         similarity.withUnsafeBufferPointer { s in
             for c in 0..<captionCount {
                 let row = c * imageCount
                 let truth = captionImage[c]
                 let target = s[row + truth]
-                guard !target.isNaN else { captionRank[c] = Int.max; continue }
-                var rank = 0
+                guard !target.isNaN else { continue }
+                var rank = MatchRank(greater: 0, tied: 0)
                 for j in 0..<imageCount where j != truth {
                     let v = s[row + j]
-                    if v > target || (ties == .pessimistic && v == target) { rank += 1 }
+                    if v > target { rank.greater += 1 } else if v == target { rank.tied += 1 }
                 }
                 captionRank[c] = rank
             }
@@ -85,15 +109,15 @@ public enum RetrievalEvaluation {
         // Image→text: rank of the best-scored own caption in the image's column.
         var captionsOf = [[Int]](repeating: [], count: imageCount)
         for (c, image) in captionImage.enumerated() { captionsOf[image].append(c) }
-        var imageRank = [Int?](repeating: nil, count: imageCount)
+        var imageRank = [MatchRank?](repeating: nil, count: imageCount)
         similarity.withUnsafeBufferPointer { s in
             for i in 0..<imageCount where !captionsOf[i].isEmpty {
                 let best = captionsOf[i].map { s[$0 * imageCount + i] }.filter { !$0.isNaN }.max()
-                guard let best else { imageRank[i] = Int.max; continue }
-                var rank = 0
+                guard let best else { imageRank[i] = .unranked; continue }
+                var rank = MatchRank(greater: 0, tied: 0)
                 for c in 0..<captionCount where captionImage[c] != i {
                     let v = s[c * imageCount + i]
-                    if v > best || (ties == .pessimistic && v == best) { rank += 1 }
+                    if v > best { rank.greater += 1 } else if v == best { rank.tied += 1 }
                 }
                 imageRank[i] = rank
             }
@@ -101,8 +125,10 @@ public enum RetrievalEvaluation {
 
         func table(captions: [Int], images: [Int]) -> RecallTable {
             let imageRanks = images.compactMap { imageRank[$0] }
-            func recall(_ ranks: [Int], _ k: Int) -> Double {
-                ranks.isEmpty ? 0 : 100 * Double(ranks.filter { $0 < k }.count) / Double(ranks.count)
+            func recall(_ ranks: [MatchRank], _ k: Int) -> Double {
+                guard !ranks.isEmpty else { return 0 }
+                let hits = ranks.reduce(0.0) { $0 + ties.hitProbability(greater: $1.greater, tied: $1.tied, k: k) }
+                return 100 * hits / Double(ranks.count)
             }
             let captionRanks = captions.map { captionRank[$0] }
             return RecallTable(ks: ks, textToImage: ks.map { recall(captionRanks, $0) },
