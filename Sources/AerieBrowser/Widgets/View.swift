@@ -118,6 +118,9 @@ extension Browser {
             screen.paragraph(text, in: rows.inset(dx: 1, dy: 0), firstRow: 1, style: Theme.dim)
             return
         }
+        // One name column for the visible rows, so captions line up.
+        let visible = state.results.indices.clamped(to: state.listScroll ..< state.listScroll + rows.height)
+        let widestName = visible.map { TerminalText.displayWidth(TerminalText.sanitize(state.results[$0].name)) }.max() ?? 0
         for r in 0..<rows.height {
             let i = state.listScroll + r
             guard i < state.results.count else { break }
@@ -133,9 +136,9 @@ extension Browser {
             let (mark, markStyle) = Theme.mark(grade: state.grade(of: item.id))
             x += screen.put(mark + " ", x: x, y: y, limit: rows.maxX - x, style: isSelected ? base : markStyle)
             let name = TerminalText.sanitize(item.name)
-            let nameWidth = min(TerminalText.displayWidth(name), max(12, (rows.maxX - x) / 2))
-            x += screen.put(name, x: x, y: y, limit: nameWidth, style: isSelected ? base : Theme.title)
-            x += 2
+            let nameWidth = min(widestName, max(12, (rows.maxX - x) / 2))
+            screen.put(TerminalText.truncated(name, toWidth: nameWidth), x: x, y: y, limit: nameWidth, style: isSelected ? base : Theme.title)
+            x += nameWidth + 2
             if x < rows.maxX {
                 screen.put(TerminalText.sanitize(item.caption), x: x, y: y, limit: rows.maxX - x, style: isSelected ? base : Theme.caption)
             }
