@@ -24,12 +24,26 @@ struct Eval: ParsableCommand {
     var split: String = "test"
     @Option(help: "How ties with the true match rank: expected, pessimistic or optimistic.")
     var ties: TieRule = .expected
+    @Option(name: .customLong("labels"), help: ArgumentHelp(
+        "Score the index on relevance labels made in the browser instead: P@K, AP (MAP) and nDCG@K "
+            + "(as `aerie labels eval`). Give the label file, or `default` for the browser's own.",
+        valueName: "path"))
+    var labelFile: String?
+    @Option(help: "The cut-off K of P@K and nDCG@K, with --labels.")
+    var k: Int = 10
     @Flag(help: "Show recall per class label.")
     var perClass = false
     @Flag(help: "JSON output.")
     var json = false
 
     func run() throws {
+        if let labelFile {
+            var arguments = [dataset] + options.arguments + ["--k", String(k)]
+            if labelFile != "default" { arguments += ["--labels", labelFile] }
+            let command = try LabelsEval.parse(arguments)
+            try command.run()
+            return
+        }
         let location = try options.location(forDataset: URL(fileURLWithPath: dataset))
         let index = try SearchIndex(location: location)
         guard let captionVectors = index.captionVectors else {

@@ -24,6 +24,17 @@ struct IndexModelOptions: ParsableArguments {
     @Option(help: "Image encoder when there is no head (efficientnet-lite0, efficientnet-lite2).")
     var model: String = "efficientnet-lite0"
 
+    /// These options as command-line arguments, to hand them on to another subcommand.
+    var arguments: [String] {
+        var out: [String] = []
+        if let imageRoot { out += ["--images", imageRoot] }
+        if let index { out += ["--index", index] }
+        if let models { out += ["--models", models] }
+        if let head { out += ["--head", head] }
+        if noHead { out.append("--no-head") }
+        return out + ["--model", model]
+    }
+
     /// The head directory to use, or nil. Precedence: `--head` > the data set's own head
     /// (``datasetHeadDirectory(_:)``) > the current head of `aerie train` > the shipped default
     /// (`assets/heads/default`). An index remembers its head's hash, so the same precedence picks
