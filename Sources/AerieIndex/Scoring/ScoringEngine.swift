@@ -1,3 +1,4 @@
+import AerieKernels
 import AerieTensor
 import Dispatch
 import Foundation
@@ -127,6 +128,7 @@ public struct ScoringEngine: Sendable {
         let base = matrix.base
         let stride = matrix.rowBytes
         let d = matrix.dimension
+        if Kernels.accelerated, scanAccelerated(q, matrix, metric, rows: rows, into: &heap) { return }
         switch (matrix.type, metric) {
         case (.float32, .cosine):
             matrix.inverseNorms.withUnsafeBufferPointer { inv in
@@ -166,6 +168,70 @@ public struct ScoringEngine: Sendable {
             offerAll(rows, into: &heap) { Float(Kernels.hamming(q, base + $0 * stride, words)) }
         default:
             preconditionFailure("metric \(metric) on \(matrix.type) passed validation")
+        }
+    }
+
+    /// Rows per call of a C kernel: its scores stay in L1 while the heap takes them.
+    static let kernelBlockRows = 256
+
+    /// The AVX2/F16C/POPCNT path of ``scan``: AerieKernels scores a block of rows into a small
+    /// buffer, then the heap takes the block. Returns false for the cases it does not cover.
+    static func scanAccelerated(_ q: UnsafeRawPointer, _ matrix: VectorMatrix, _ metric: Metric, rows: Range<Int>, into heap: inout TopK) -> Bool {
+        let base = matrix.base
+        let stride = matrix.rowBytes
+        let d = matrix.dimension
+        switch (matrix.type, metric) {
+        case (.float32, .cosine), (.float16, .cosine), (.float16, .euclidean):
+            let qf = q.assumingMemoryBound(to: Float.self)
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: kernelBlockRows) { scratch in
+                guard let out = scratch.baseAddress else { return }
+                matrix.inverseNorms.withUnsafeBufferPointer { inv in
+                    var start = rows.lowerBound
+                    while start < rows.upperBound {
+                        let count = min(kernelBlockRows, rows.upperBound - start)
+                        let block = base + start * stride
+                        switch (matrix.type, metric) {
+                        case (.float32, _): aerie_f32_dot_rows(qf, block, stride, count, d, out)
+                        case (_, .cosine): aerie_f16_dot_rows(qf, block, stride, count, d, out)
+                        default: aerie_f16_l2_rows(qf, block, stride, count, d, out)
+                        }
+                        var threshold = heap.threshold
+                        if metric == .cosine {
+                            for j in 0..<count {
+                                let key = -out[j] * inv[start + j]
+                                if key <= threshold { heap.offer(key: key, id: start + j); threshold = heap.threshold }
+                            }
+                        } else {
+                            for j in 0..<count where out[j] <= threshold {
+                                heap.offer(key: out[j], id: start + j)
+                                threshold = heap.threshold
+                            }
+                        }
+                        start += count
+                    }
+                }
+            }
+            return true
+        case (.binary, .hamming):
+            let qw = q.assumingMemoryBound(to: UInt64.self)
+            let words = VectorType.binaryWords(dimension: d)
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: kernelBlockRows) { scratch in
+                guard let out = scratch.baseAddress else { return }
+                var start = rows.lowerBound
+                while start < rows.upperBound {
+                    let count = min(kernelBlockRows, rows.upperBound - start)
+                    aerie_hamming_rows(qw, base + start * stride, stride, count, words, out)
+                    var threshold = heap.threshold
+                    for j in 0..<count {
+                        let key = Float(out[j])
+                        if key <= threshold { heap.offer(key: key, id: start + j); threshold = heap.threshold }
+                    }
+                    start += count
+                }
+            }
+            return true
+        default:
+            return false
         }
     }
 
@@ -241,7 +307,11 @@ public struct ScoringEngine: Sendable {
                     let widenPart = { (t: Int) in
                         let per = (rows + workers - 1) / workers
                         for r in (t * per)..<min(rows, (t + 1) * per) {
-                            Kernels.widenRow(source + r * stride, into: widened + r * d, d)
+                            if Kernels.accelerated {
+                                aerie_f16_widen((source + r * stride).assumingMemoryBound(to: UInt16.self), widened + r * d, d)
+                            } else {
+                                Kernels.widenRow(source + r * stride, into: widened + r * d, d)
+                            }
                         }
                     }
                     parallelFor(workers, widenPart)
