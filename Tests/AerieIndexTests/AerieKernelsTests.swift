@@ -99,3 +99,33 @@ let kernelSumTolerance: Float = 1e-5
         }
     }
 }
+
+/// The float16-shadow prefilter of cosine search returns exactly the plain float32 scan's result.
+@Suite struct HalfShadowPrefilterTests {
+    @Test(arguments: [0, 1, 2] as [UInt64])
+    func prefilteredCosineEqualsThePlainScanBitForBit(seed: UInt64) throws {
+        var rng = SeededGenerator(seed: 300 + seed)
+        let d = [64, 33, 96][Int(seed)]
+        let n = 5000
+        var data = rng.vectors(n, d)
+        // Near-duplicates and exact duplicates (ties), and one row beyond float16's range.
+        for j in 0..<d {
+            data[10 * d + j] = data[20 * d + j] * (1 + 1e-6)
+            data[30 * d + j] = data[20 * d + j]
+            data[40 * d + j] = data[20 * d + j] * 70000
+        }
+        let plain = VectorMatrix(float32: data, dimension: d)
+        let shadowed = VectorMatrix(float32: data, dimension: d)
+        shadowed.prepareHalfShadow()
+        let engine = ScoringEngine(threads: 2)
+        for q in 0..<6 {
+            let query = q == 0 ? Array(data[(20 * d)..<(21 * d)]) : rng.vectors(1, d)
+            for k in [1, 10, 50] {
+                let a = try engine.search(query, in: plain, k: k, metric: .cosine)
+                let b = try engine.search(query, in: shadowed, k: k, metric: .cosine)
+                #expect(a.map(\.id) == b.map(\.id), "query \(q) k \(k)")
+                #expect(a.map(\.score.bitPattern) == b.map(\.score.bitPattern), "query \(q) k \(k)")
+            }
+        }
+    }
+}

@@ -39,6 +39,11 @@ public struct ScoringEngine: Sendable {
         guard k > 0 else { return [] }
         let prepared = prepare(query, for: matrix, metric: metric)
         let n = matrix.count
+        if metric == .cosine, Kernels.accelerated, k * 8 <= n, let shadow = matrix.halfShadow {
+            return prepared.withUnsafeBytes { bytes in
+                prefilteredCosine(bytes.assumingMemoryBound(to: Float.self), matrix, shadow, k: k)
+            }
+        }
         let threadCount = max(1, min(threads, n / ScoringEngine.minimumRowsPerThread))
         let chunk = (n + threadCount - 1) / threadCount
         let heaps = UnsafeMutableBufferPointer<TopK>.allocate(capacity: threadCount)
@@ -76,6 +81,60 @@ public struct ScoringEngine: Sendable {
             heaps = scanBatch(prepared, matrix, k: k, metric: metric)
         }
         return heaps.map { heap in heap.sorted().map { Hit(id: $0.id, score: ScoringEngine.score(key: $0.key, metric)) } }
+    }
+
+    /// Exact cosine search over a float32 matrix that reads its float16 shadow.
+    ///
+    /// Pass 1 scores every row on the shadow (half the bytes of the float32 rows) and keeps the
+    /// `k` best *upper* bounds `key₁₆ + slack`; their worst, T, is at least the true k-th best
+    /// float32 key. Any row of the true top k has `key₁₆ − slack ≤ key₃₂ ≤ T`, so pass 2 rescores
+    /// only the rows passing that test with the float32 kernel of the plain scan: the result is
+    /// the plain scan's, bit for bit, ties included.
+    private func prefilteredCosine(_ q: UnsafeBufferPointer<Float>, _ matrix: VectorMatrix, _ shadow: VectorMatrix.HalfShadow, k: Int) -> [Hit] {
+        guard let qBase = q.baseAddress else { return [] }
+        let n = matrix.count
+        let d = matrix.dimension
+        let threadCount = max(1, min(threads, n / ScoringEngine.minimumRowsPerThread))
+        let chunk = (n + threadCount - 1) / threadCount
+        let keys16 = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        defer { keys16.deallocate() }
+        let heaps = UnsafeMutableBufferPointer<TopK>.allocate(capacity: threadCount)
+        heaps.initialize(repeating: TopK(k: k))
+        defer { heaps.deinitialize().deallocate() }
+        let halfBase = UnsafeRawPointer(shadow.base)
+        return matrix.inverseNorms.withUnsafeBufferPointer { inv in
+            shadow.keySlack.withUnsafeBufferPointer { slack in
+                parallelFor(threadCount) { t in
+                    let end = min(n, (t + 1) * chunk)
+                    var start = t * chunk
+                    var heap = TopK(k: k)
+                    while start < end {
+                        let count = min(ScoringEngine.kernelBlockRows, end - start)
+                        aerie_f16_dot_rows(qBase, halfBase + start * 2 * d, 2 * d, count, d, keys16 + start)
+                        var threshold = heap.threshold
+                        for r in start..<(start + count) {
+                            let key = -keys16[r] * inv[r]
+                            keys16[r] = key
+                            let upper = key + slack[r]
+                            if upper <= threshold { heap.offer(key: upper, id: r); threshold = heap.threshold }
+                        }
+                        start += count
+                    }
+                    heaps[t] = heap
+                }
+                let best = TopK.merge(Array(heaps), k: k)
+                let bound = best.count == k ? best[k - 1].key : Float.infinity
+                var exact = TopK(k: k)
+                var dot: Float = 0
+                // Written as "not above" so that a NaN bound (a row overflowing float16) keeps the row.
+                for r in 0..<n where !(keys16[r] - slack[r] > bound) {
+                    aerie_f32_dot_rows(qBase, matrix.base + r * matrix.rowBytes, matrix.rowBytes, 1, d, &dot)
+                    let key = -dot * inv[r]
+                    if key <= exact.threshold { exact.offer(key: key, id: r) }
+                }
+                return exact.sorted().map { Hit(id: $0.id, score: ScoringEngine.score(key: $0.key, .cosine)) }
+            }
+        }
     }
 
     // MARK: Preparation
