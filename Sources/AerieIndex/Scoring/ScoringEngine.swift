@@ -305,20 +305,29 @@ public struct ScoringEngine: Sendable {
         perThread.initialize(repeating: [])
         defer { perThread.deinitialize().deallocate() }
         let block = 256
+        // The queries' bytes in one buffer, so the inner loop takes plain pointers.
+        let queryBytes = queries.first?.count ?? 0
+        let packed = UnsafeMutableRawPointer.allocate(byteCount: max(1, queryBytes * queries.count), alignment: 64)
+        defer { packed.deallocate() }
+        for (qi, query) in queries.enumerated() {
+            query.withUnsafeBytes { bytes in
+                if let source = bytes.baseAddress { (packed + qi * queryBytes).copyMemory(from: source, byteCount: queryBytes) }
+            }
+        }
         let work = { (t: Int) in
-            var heaps = queries.map { _ in TopK(k: k) }
+            let heaps = UnsafeMutableBufferPointer<TopK>.allocate(capacity: queries.count)
+            heaps.initialize(repeating: TopK(k: k))
+            defer { heaps.deinitialize().deallocate() }
             let end = min(n, (t + 1) * chunk)
             var start = t * chunk
             while start < end {
                 let rows = start..<min(end, start + block)
-                for (qi, query) in queries.enumerated() {
-                    query.withUnsafeBytes { bytes in
-                        if let q = bytes.baseAddress { ScoringEngine.scan(q, matrix, metric, rows: rows, into: &heaps[qi]) }
-                    }
+                for qi in 0..<queries.count {
+                    ScoringEngine.scan(UnsafeRawPointer(packed + qi * queryBytes), matrix, metric, rows: rows, into: &heaps[qi])
                 }
                 start += block
             }
-            perThread[t] = heaps
+            perThread[t] = Array(heaps)
         }
         parallelFor(threadCount, work)
         return queries.indices.map { qi in
