@@ -48,6 +48,7 @@ let package = Package(
         systemLibrary("CNcursesw", pkgConfig: "ncursesw", apt: "libncursesw5-dev"),
 
         // Libraries.
+        .target(name: "AerieKernels"),  // C row-block kernels, AVX2/F16C/POPCNT chosen at run time
         .target(name: "AerieImage", dependencies: ["CPNG", "CTurboJPEG", "CTIFF"]),
         .target(name: "AerieTerminal", dependencies: ["AerieImage", "CChafa"]),
         .target(name: "AerieTensor", dependencies: ["COpenBLAS"]),
@@ -57,7 +58,7 @@ let package = Package(
         .target(
             name: "AerieIndex",
             dependencies: [
-                "AerieDatasets", "AerieModels", "AerieTensor", "AerieJoint",
+                "AerieDatasets", "AerieModels", "AerieTensor", "AerieJoint", "AerieKernels",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -95,7 +96,7 @@ let package = Package(
             exclude: ["Fixtures"]  // reference activations, read by path (see EfficientNetLiteTests)
         ),
         .testTarget(name: "AerieDatasetsTests", dependencies: ["AerieDatasets", "AerieTestSupport"]),
-        .testTarget(name: "AerieIndexTests", dependencies: ["AerieIndex", "AerieTestSupport"]),
+        .testTarget(name: "AerieIndexTests", dependencies: ["AerieIndex", "AerieKernels", "AerieTestSupport"]),
         .testTarget(name: "AerieJointTests", dependencies: ["AerieJoint", "AerieTestSupport"]),
         .testTarget(
             name: "AerieEndToEndTests",

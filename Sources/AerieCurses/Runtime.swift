@@ -31,12 +31,14 @@ public final class BrowserRuntime {
     ///   - config: session settings (debounce, Rocchio weights, sixel availability, NO_COLOR).
     ///   - previewMode: the preview mode detected at start.
     ///   - initialQuery: text to start with (searched at once when not empty).
+    ///   - notice: a notice for the first frame (e.g. "loading models…").
     public init(backend: any BrowserBackend, labels: LabelStore, config: BrowserConfig,
-                previewMode: PreviewMode, initialQuery: String = "") {
+                previewMode: PreviewMode, initialQuery: String = "", notice: String? = nil) {
         self.backend = backend
         self.labels = labels
         var state = BrowserState(config: config, info: backend.corpusInfo(), size: Size(width: 80, height: 24), previewMode: previewMode)
         state.query.setText(initialQuery)
+        state.notice = notice
         self.state = state
     }
 
@@ -78,6 +80,13 @@ public final class BrowserRuntime {
             terminal.draw(Browser.view(state, size: state.size))
             onFrame?(messages.last)
         }
+    }
+
+    /// Sends a message to the main loop from any thread (e.g. `.noticeExpired` when a
+    /// background load finishes).
+    public var poster: @Sendable (Message) -> Void {
+        let mailbox = self.mailbox
+        return { mailbox.post($0) }
     }
 
     // MARK: Effects

@@ -10,5 +10,6 @@ extension AerieBench {
         TextEncoderBenchmark.self,
         DatasetsBenchmark.self,
         BrowseLatencyBenchmark.self,
+        BrowseFirstFrameBenchmark.self,
     ]
 }

@@ -175,6 +175,7 @@ final class SyntheticCorpus: BrowserBackend, @unchecked Sendable {
             for j in 0..<dimension { values[row * dimension + j] *= inv }
         }
         matrix = VectorMatrix(float32: values, dimension: dimension)
+        matrix.prepareHalfShadow()  // as the browser's backend does (IndexBrowserBackend)
     }
 
     func corpusInfo() -> CorpusInfo { CorpusInfo(modelName: "synthetic-\(dimension)d", imageCount: count, captionCount: count * 5) }

@@ -60,10 +60,16 @@ struct Browse: ParsableCommand {
         let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
         let store = try labels.open()
         let previewer = BrowsePreviewer(capabilities: capabilities)
-        let backend: any BrowserBackend
+        // The index opens before the first frame (indexing first, with progress, when there is
+        // none yet); the models load behind the first frame (see DeferredBackend).
+        let backend: DeferredBackend
         do {
-            backend = try BrowseCorpus.open(dataset: dataset, options: options, previewer: previewer) { line in
+            let opened = try BrowseCorpus.openIndex(dataset: dataset, options: options) { line in
                 Browse.printError(TerminalText.sanitize(line))
+            }
+            let options = self.options
+            backend = DeferredBackend(info: opened.corpusInfo) {
+                try BrowseCorpus.loadModels(for: opened, options: options, previewer: previewer)
             }
         } catch {
             Browse.printError("aerie: " + TerminalText.sanitize(String(describing: error)))
@@ -76,7 +82,9 @@ struct Browse: ParsableCommand {
         let runtime = BrowserRuntime(
             backend: backend, labels: store, config: config,
             previewMode: BrowsePreviewer.initialMode(capabilities, requested: requested),
-            initialQuery: query)
+            initialQuery: query, notice: DeferredBackend.loadingNotice)
+        let post = runtime.poster
+        backend.whenLoaded { post(.noticeExpired(DeferredBackend.loadingNotice)) }
         do {
             try runtime.run()
             runtime.flushLabelWrites()

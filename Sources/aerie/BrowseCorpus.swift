@@ -32,6 +32,9 @@ final class IndexBrowserBackend: BrowserBackend, @unchecked Sendable {
         if let head = encoder.head { names += " · head \(head.identity.prefix(8))" }
         modelName = names
         rowOfPath = Dictionary(index.images.map { ($0.path, $0.row) }, uniquingKeysWith: { a, _ in a })
+        // Every keystroke scans all image vectors: a float16 shadow halves the bytes read, with
+        // results identical to the float32 scan (see VectorMatrix.prepareHalfShadow).
+        index.imageVectors.prepareHalfShadow()
     }
 
     func corpusInfo() -> CorpusInfo {
@@ -136,6 +139,28 @@ enum BrowseCorpus {
     /// by ``Assets``), which carries its own head.
     static func open(dataset named: String?, options: IndexModelOptions, previewer: BrowsePreviewer,
                      progress: (String) -> Void) throws -> IndexBrowserBackend {
+        let opened = try openIndex(dataset: named, options: options, progress: progress)
+        return try loadModels(for: opened, options: options, previewer: previewer)
+    }
+
+    /// An open index, the data set it was built from (nil with `--index` alone) and its images' root.
+    struct OpenedIndex: @unchecked Sendable {
+        var index: SearchIndex
+        var dataset: String?
+        var imageRoot: URL?
+
+        /// The status line's model and corpus, from what the index records (no model loaded).
+        var corpusInfo: CorpusInfo {
+            let space = index.space
+            var names = [space.textEncoder?.name, space.imageEncoder.name].compactMap { $0 }.joined(separator: " + ")
+            if let head = space.head { names += " · head \(head.prefix(8))" }
+            return CorpusInfo(modelName: names, imageCount: index.images.count, captionCount: index.captions.count)
+        }
+    }
+
+    /// The first half of ``open(dataset:options:previewer:progress:)``: the data set (indexed first
+    /// when it has no complete index yet) and its index, without the models.
+    static func openIndex(dataset named: String?, options: IndexModelOptions, progress: (String) -> Void) throws -> OpenedIndex {
         var dataset = named
         if dataset == nil, options.index == nil {
             dataset = try Assets.corpusDirectory().path
@@ -160,11 +185,17 @@ enum BrowseCorpus {
         } else {
             throw ValidationError("name a data set to browse (or an index with --index DIR)")
         }
-        let index = try SearchIndex(location: location)
-        let models = try options.loadModels(needText: true, dataset: dataset)
+        return OpenedIndex(index: try SearchIndex(location: location), dataset: dataset, imageRoot: imageRoot)
+    }
+
+    /// The second half of ``open(dataset:options:previewer:progress:)``: the models the index was
+    /// built with (checked against the index's space) and the backend over both.
+    static func loadModels(for opened: OpenedIndex, options: IndexModelOptions, previewer: BrowsePreviewer) throws -> IndexBrowserBackend {
+        let index = opened.index
+        let models = try options.loadModels(needText: true, dataset: opened.dataset)
         try index.requireSpace(EmbeddingSpace(imageEncoder: models.image.identity, textEncoder: models.text?.identity,
                                               head: models.head?.identity, dimension: index.space.dimension))
         return IndexBrowserBackend(index: index, encoder: QueryEncoder(image: models.image, text: models.text, head: models.head),
-                                   imageRoot: imageRoot, previewer: previewer)
+                                   imageRoot: opened.imageRoot, previewer: previewer)
     }
 }

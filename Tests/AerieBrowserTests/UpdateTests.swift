@@ -21,6 +21,16 @@ import Testing
         #expect(searches == [SearchRequest(query: "plane", limit: 200)])
     }
 
+    @Test func anExpiredStartNoticeIsClearedButANewerNoticeStays() throws {
+        var s = try Session()
+        s.state.notice = "loading models…"
+        s.send(.noticeExpired("loading models…"))
+        #expect(s.state.notice == nil)
+        s.state.notice = "label saved"
+        s.send(.noticeExpired("loading models…"))
+        #expect(s.state.notice == "label saved")
+    }
+
     @Test func staleSearchResultsAreDropped() throws {
         var s = try Session()
         s.type("planes")

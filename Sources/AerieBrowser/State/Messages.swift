@@ -57,6 +57,9 @@ public enum Message: Hashable, Sendable {
     case labelFailed(LabelChange, String)
     /// Ctrl-C, SIGINT/SIGTERM/SIGHUP: leave now.
     case interrupt
+    /// A notice the runtime set at start (e.g. "loading models…") no longer holds: cleared when
+    /// it is still the one shown.
+    case noticeExpired(String)
 }
 
 /// Work the browser asks the runtime to do. Plain data; the runtime answers with messages.

@@ -97,6 +97,9 @@ public enum Browser {
             state.unconfirmed.remove(change)
             state.notice = "label NOT saved: \(reason)"
             return []
+        case let .noticeExpired(text):
+            if state.notice == text { state.notice = nil }
+            return []
         }
     }
 

@@ -1,8 +1,16 @@
+import AerieKernels
+
 /// The engine's inner loops over raw rows: 16-wide SIMD accumulators that the optimiser keeps in
 /// vector registers, a scalar tail for dimensions that are not multiples of 16.
 ///
-/// Every kernel has a slow, obvious twin in the test target (`ReferenceScoring`).
+/// Every kernel has a slow, obvious twin in the test target (`ReferenceScoring`). On CPUs with
+/// AVX2, FMA, F16C and POPCNT the engine scores fp32 cosine, fp16 and binary rows with the C
+/// kernels of AerieKernels instead (see `ScoringEngine.scanAccelerated`); these Swift kernels are
+/// then their twins in the tests, and the path everywhere else.
 enum Kernels {
+    /// True when AerieKernels runs its AVX2/F16C/POPCNT code on this CPU (checked once).
+    static let accelerated: Bool = aerie_kernels_accelerated() != 0
+
     typealias V = SIMD16<Float>
     static let width = 16
     /// Rescales a binary32 whose exponent field holds a binary16 exponent: 2^(127-15).

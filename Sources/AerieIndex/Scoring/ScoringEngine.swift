@@ -1,3 +1,4 @@
+import AerieKernels
 import AerieTensor
 import Dispatch
 import Foundation
@@ -38,6 +39,11 @@ public struct ScoringEngine: Sendable {
         guard k > 0 else { return [] }
         let prepared = prepare(query, for: matrix, metric: metric)
         let n = matrix.count
+        if metric == .cosine, Kernels.accelerated, k * 8 <= n, let shadow = matrix.halfShadow {
+            return prepared.withUnsafeBytes { bytes in
+                prefilteredCosine(bytes.assumingMemoryBound(to: Float.self), matrix, shadow, k: k)
+            }
+        }
         let threadCount = max(1, min(threads, n / ScoringEngine.minimumRowsPerThread))
         let chunk = (n + threadCount - 1) / threadCount
         let heaps = UnsafeMutableBufferPointer<TopK>.allocate(capacity: threadCount)
@@ -75,6 +81,60 @@ public struct ScoringEngine: Sendable {
             heaps = scanBatch(prepared, matrix, k: k, metric: metric)
         }
         return heaps.map { heap in heap.sorted().map { Hit(id: $0.id, score: ScoringEngine.score(key: $0.key, metric)) } }
+    }
+
+    /// Exact cosine search over a float32 matrix that reads its float16 shadow.
+    ///
+    /// Pass 1 scores every row on the shadow (half the bytes of the float32 rows) and keeps the
+    /// `k` best *upper* bounds `key₁₆ + slack`; their worst, T, is at least the true k-th best
+    /// float32 key. Any row of the true top k has `key₁₆ − slack ≤ key₃₂ ≤ T`, so pass 2 rescores
+    /// only the rows passing that test with the float32 kernel of the plain scan: the result is
+    /// the plain scan's, bit for bit, ties included.
+    private func prefilteredCosine(_ q: UnsafeBufferPointer<Float>, _ matrix: VectorMatrix, _ shadow: VectorMatrix.HalfShadow, k: Int) -> [Hit] {
+        guard let qBase = q.baseAddress else { return [] }
+        let n = matrix.count
+        let d = matrix.dimension
+        let threadCount = max(1, min(threads, n / ScoringEngine.minimumRowsPerThread))
+        let chunk = (n + threadCount - 1) / threadCount
+        let keys16 = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        defer { keys16.deallocate() }
+        let heaps = UnsafeMutableBufferPointer<TopK>.allocate(capacity: threadCount)
+        heaps.initialize(repeating: TopK(k: k))
+        defer { heaps.deinitialize().deallocate() }
+        let halfBase = UnsafeRawPointer(shadow.base)
+        return matrix.inverseNorms.withUnsafeBufferPointer { inv in
+            shadow.keySlack.withUnsafeBufferPointer { slack in
+                parallelFor(threadCount) { t in
+                    let end = min(n, (t + 1) * chunk)
+                    var start = t * chunk
+                    var heap = TopK(k: k)
+                    while start < end {
+                        let count = min(ScoringEngine.kernelBlockRows, end - start)
+                        aerie_f16_dot_rows(qBase, halfBase + start * 2 * d, 2 * d, count, d, keys16 + start)
+                        var threshold = heap.threshold
+                        for r in start..<(start + count) {
+                            let key = -keys16[r] * inv[r]
+                            keys16[r] = key
+                            let upper = key + slack[r]
+                            if upper <= threshold { heap.offer(key: upper, id: r); threshold = heap.threshold }
+                        }
+                        start += count
+                    }
+                    heaps[t] = heap
+                }
+                let best = TopK.merge(Array(heaps), k: k)
+                let bound = best.count == k ? best[k - 1].key : Float.infinity
+                var exact = TopK(k: k)
+                var dot: Float = 0
+                // Written as "not above" so that a NaN bound (a row overflowing float16) keeps the row.
+                for r in 0..<n where !(keys16[r] - slack[r] > bound) {
+                    aerie_f32_dot_rows(qBase, matrix.base + r * matrix.rowBytes, matrix.rowBytes, 1, d, &dot)
+                    let key = -dot * inv[r]
+                    if key <= exact.threshold { exact.offer(key: key, id: r) }
+                }
+                return exact.sorted().map { Hit(id: $0.id, score: ScoringEngine.score(key: $0.key, .cosine)) }
+            }
+        }
     }
 
     // MARK: Preparation
@@ -127,6 +187,7 @@ public struct ScoringEngine: Sendable {
         let base = matrix.base
         let stride = matrix.rowBytes
         let d = matrix.dimension
+        if Kernels.accelerated, scanAccelerated(q, matrix, metric, rows: rows, into: &heap) { return }
         switch (matrix.type, metric) {
         case (.float32, .cosine):
             matrix.inverseNorms.withUnsafeBufferPointer { inv in
@@ -169,6 +230,70 @@ public struct ScoringEngine: Sendable {
         }
     }
 
+    /// Rows per call of a C kernel: its scores stay in L1 while the heap takes them.
+    static let kernelBlockRows = 256
+
+    /// The AVX2/F16C/POPCNT path of ``scan``: AerieKernels scores a block of rows into a small
+    /// buffer, then the heap takes the block. Returns false for the cases it does not cover.
+    static func scanAccelerated(_ q: UnsafeRawPointer, _ matrix: VectorMatrix, _ metric: Metric, rows: Range<Int>, into heap: inout TopK) -> Bool {
+        let base = matrix.base
+        let stride = matrix.rowBytes
+        let d = matrix.dimension
+        switch (matrix.type, metric) {
+        case (.float32, .cosine), (.float16, .cosine), (.float16, .euclidean):
+            let qf = q.assumingMemoryBound(to: Float.self)
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: kernelBlockRows) { scratch in
+                guard let out = scratch.baseAddress else { return }
+                matrix.inverseNorms.withUnsafeBufferPointer { inv in
+                    var start = rows.lowerBound
+                    while start < rows.upperBound {
+                        let count = min(kernelBlockRows, rows.upperBound - start)
+                        let block = base + start * stride
+                        switch (matrix.type, metric) {
+                        case (.float32, _): aerie_f32_dot_rows(qf, block, stride, count, d, out)
+                        case (_, .cosine): aerie_f16_dot_rows(qf, block, stride, count, d, out)
+                        default: aerie_f16_l2_rows(qf, block, stride, count, d, out)
+                        }
+                        var threshold = heap.threshold
+                        if metric == .cosine {
+                            for j in 0..<count {
+                                let key = -out[j] * inv[start + j]
+                                if key <= threshold { heap.offer(key: key, id: start + j); threshold = heap.threshold }
+                            }
+                        } else {
+                            for j in 0..<count where out[j] <= threshold {
+                                heap.offer(key: out[j], id: start + j)
+                                threshold = heap.threshold
+                            }
+                        }
+                        start += count
+                    }
+                }
+            }
+            return true
+        case (.binary, .hamming):
+            let qw = q.assumingMemoryBound(to: UInt64.self)
+            let words = VectorType.binaryWords(dimension: d)
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: kernelBlockRows) { scratch in
+                guard let out = scratch.baseAddress else { return }
+                var start = rows.lowerBound
+                while start < rows.upperBound {
+                    let count = min(kernelBlockRows, rows.upperBound - start)
+                    aerie_hamming_rows(qw, base + start * stride, stride, count, words, out)
+                    var threshold = heap.threshold
+                    for j in 0..<count {
+                        let key = Float(out[j])
+                        if key <= threshold { heap.offer(key: key, id: start + j); threshold = heap.threshold }
+                    }
+                    start += count
+                }
+            }
+            return true
+        default:
+            return false
+        }
+    }
+
     // MARK: Batched paths
 
     /// Every query against each block of rows while the block is in cache; threads split the rows.
@@ -180,20 +305,29 @@ public struct ScoringEngine: Sendable {
         perThread.initialize(repeating: [])
         defer { perThread.deinitialize().deallocate() }
         let block = 256
+        // The queries' bytes in one buffer, so the inner loop takes plain pointers.
+        let queryBytes = queries.first?.count ?? 0
+        let packed = UnsafeMutableRawPointer.allocate(byteCount: max(1, queryBytes * queries.count), alignment: 64)
+        defer { packed.deallocate() }
+        for (qi, query) in queries.enumerated() {
+            query.withUnsafeBytes { bytes in
+                if let source = bytes.baseAddress { (packed + qi * queryBytes).copyMemory(from: source, byteCount: queryBytes) }
+            }
+        }
         let work = { (t: Int) in
-            var heaps = queries.map { _ in TopK(k: k) }
+            let heaps = UnsafeMutableBufferPointer<TopK>.allocate(capacity: queries.count)
+            heaps.initialize(repeating: TopK(k: k))
+            defer { heaps.deinitialize().deallocate() }
             let end = min(n, (t + 1) * chunk)
             var start = t * chunk
             while start < end {
                 let rows = start..<min(end, start + block)
-                for (qi, query) in queries.enumerated() {
-                    query.withUnsafeBytes { bytes in
-                        if let q = bytes.baseAddress { ScoringEngine.scan(q, matrix, metric, rows: rows, into: &heaps[qi]) }
-                    }
+                for qi in 0..<queries.count {
+                    ScoringEngine.scan(UnsafeRawPointer(packed + qi * queryBytes), matrix, metric, rows: rows, into: &heaps[qi])
                 }
                 start += block
             }
-            perThread[t] = heaps
+            perThread[t] = Array(heaps)
         }
         parallelFor(threadCount, work)
         return queries.indices.map { qi in
@@ -241,7 +375,11 @@ public struct ScoringEngine: Sendable {
                     let widenPart = { (t: Int) in
                         let per = (rows + workers - 1) / workers
                         for r in (t * per)..<min(rows, (t + 1) * per) {
-                            Kernels.widenRow(source + r * stride, into: widened + r * d, d)
+                            if Kernels.accelerated {
+                                aerie_f16_widen((source + r * stride).assumingMemoryBound(to: UInt16.self), widened + r * d, d)
+                            } else {
+                                Kernels.widenRow(source + r * stride, into: widened + r * d, d)
+                            }
                         }
                     }
                     parallelFor(workers, widenPart)

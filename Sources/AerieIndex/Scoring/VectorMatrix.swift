@@ -65,6 +65,72 @@ public final class VectorMatrix: @unchecked Sendable {
         if owner == nil { UnsafeMutableRawPointer(mutating: base).deallocate() }
     }
 
+    // MARK: Half-precision shadow
+
+    /// A float16 copy of a float32 matrix's rows and, per row, how far a cosine key computed on
+    /// the copy can be from the key computed on the float32 row: what lets a single cosine
+    /// query read half the bytes and still return exactly the float32 result (see
+    /// `ScoringEngine.prefilteredCosine`).
+    final class HalfShadow: @unchecked Sendable {
+        /// Rows of `dimension` float16 values, `2 * dimension` bytes apart.
+        let base: UnsafeMutableRawPointer
+        /// `|key₃₂ − key₁₆| ≤ keySlack[row]` for any unit query, float rounding of both kernels included.
+        let keySlack: [Float]
+
+        init(base: UnsafeMutableRawPointer, keySlack: [Float]) {
+            self.base = base
+            self.keySlack = keySlack
+        }
+
+        deinit { base.deallocate() }
+    }
+
+    private let shadowLock = NSLock()
+    nonisolated(unsafe) private var shadowStorage: HalfShadow?
+
+    /// The shadow when ``prepareHalfShadow()`` has built it.
+    var halfShadow: HalfShadow? {
+        shadowLock.lock()
+        defer { shadowLock.unlock() }
+        return shadowStorage
+    }
+
+    /// Builds a float16 copy of a float32 matrix (half its size again in memory) so that single
+    /// cosine queries scan half the bytes, with results identical to the float32 scan. Worth it
+    /// for interactive search (the browser); a no-op for other storage types or when built.
+    public func prepareHalfShadow() {
+        guard type == .float32, count > 0 else { return }
+        shadowLock.lock()
+        defer { shadowLock.unlock() }
+        guard shadowStorage == nil else { return }
+        let d = dimension
+        let halves = UnsafeMutableRawPointer.allocate(byteCount: count * d * 2, alignment: 64)
+        let out = halves.assumingMemoryBound(to: Float16.self)
+        // Rounding error of a float32 dot product of d terms (with or without FMA), as a
+        // multiple of Σ|qᵢxᵢ| ≤ ‖q‖‖x‖; doubled for the query's own norm rounding.
+        let gamma = 2 * Double(d + 2) * 0x1p-24 * 2
+        var slack = [Float](repeating: 0, count: count)
+        for row in 0..<count {
+            let x = (base + row * rowBytes).assumingMemoryBound(to: Float.self)
+            var error2 = 0.0, norm2H = 0.0
+            for j in 0..<d {
+                let h = Float16(x[j])
+                out[row * d + j] = h
+                let e = Double(x[j]) - Double(Float(h))
+                error2 += e * e
+                norm2H += Double(Float(h)) * Double(Float(h))
+            }
+            let normX = Double(squaredNorms[row]).squareRoot()
+            let inv = Double(inverseNorms[row])
+            // |dot₃₂ − dot₁₆| ≤ ‖x − h‖ + γ(‖x‖ + ‖h‖) for ‖q‖ ≤ 1 + γ; keys scale by 1/‖x‖,
+            // and each key's own product rounding adds a few ulps of |key| ≤ 1 + γ.
+            let bound = (error2.squareRoot() * (1 + gamma) + gamma * (normX + norm2H.squareRoot())) * inv + 8 * 0x1p-24
+            // A component beyond float16's range makes the bound infinite: the row is always rescored.
+            slack[row] = bound.isFinite ? Float(bound * 1.01) : .infinity
+        }
+        shadowStorage = HalfShadow(base: halves, keySlack: slack)
+    }
+
     /// A float32 matrix from `values.count / dimension` rows.
     public convenience init(float32 values: [Float], dimension: Int) {
         precondition(dimension > 0 && values.count % dimension == 0,
