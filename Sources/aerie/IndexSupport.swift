@@ -177,6 +177,29 @@ struct SearchResultLine: Codable {
     var caption: String?
 }
 
+/// Options shared by `search` and `neighbors`: which index, how many results, which distance,
+/// and the output form.
+struct RankingOptions: ParsableArguments {
+    @Option(name: .customLong("dataset"), help: "The data set whose index to search.")
+    var dataset: String?
+    @Option(help: "Results to show.")
+    var k: Int = 10
+    @Option(help: "cosine, euclidean, cityblock or hamming.")
+    var metric: Metric = .cosine
+    @Flag(help: "JSON output.")
+    var json = false
+
+    /// The index named by the data set and `options` (`--index` wins).
+    func openIndex(_ options: IndexModelOptions) throws -> SearchIndex {
+        try SearchIndex(location: options.location(forDataset: dataset.map { URL(fileURLWithPath: $0) }))
+    }
+
+    /// Prints the ranked lines as a table or JSON.
+    func print(_ lines: [SearchResultLine]) throws {
+        try printResults(lines, json: json, metric: metric)
+    }
+}
+
 func printResults(_ lines: [SearchResultLine], json: Bool, metric: Metric) throws {
     if json {
         let encoder = JSONEncoder()

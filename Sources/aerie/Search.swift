@@ -17,21 +17,13 @@ struct Search: ParsableCommand {
     var query: [String] = []
     @Option(help: "An outside image to search with.")
     var image: String?
-    @Option(name: .customLong("dataset"), help: "The data set whose index to search.")
-    var dataset: String?
+    @OptionGroup var ranking: RankingOptions
     @OptionGroup var options: IndexModelOptions
-    @Option(help: "Results to show.")
-    var k: Int = 10
-    @Option(help: "cosine, euclidean, cityblock or hamming.")
-    var metric: Metric = .cosine
     @Flag(help: "Search captions instead of images.")
     var captions = false
-    @Flag(help: "JSON output.")
-    var json = false
 
     func run() throws {
-        let location = try options.location(forDataset: dataset.map { URL(fileURLWithPath: $0) })
-        let index = try SearchIndex(location: location)
+        let index = try ranking.openIndex(options)
         var terms = query
         if let image { terms = terms.isEmpty ? [image] : terms + ["+", image] }
         let expression = try QueryExpression.parse(terms) { term in
@@ -40,12 +32,12 @@ struct Search: ParsableCommand {
             return FileManager.default.fileExists(atPath: expanded, isDirectory: &isDirectory) && !isDirectory.boolValue
         }
         let needsText = expression.terms.contains { $0.kind == .text }
-        let models = try options.loadModels(needText: needsText, dataset: dataset)
+        let models = try options.loadModels(needText: needsText, dataset: ranking.dataset)
         try index.requireSpace(EmbeddingSpace(imageEncoder: models.image.identity, textEncoder: models.text?.identity,
                                               head: models.head?.identity, dimension: index.space.dimension))
         let vector = try QueryEncoder(image: models.image, text: models.text, head: models.head).vector(for: expression)
         let target: SearchIndex.Target = captions ? .captions : .images
-        let hits = try index.search(vector, target: target, k: k, metric: metric)
-        try printResults(resultLines(hits, index: index, target: target), json: json, metric: metric)
+        let hits = try index.search(vector, target: target, k: ranking.k, metric: ranking.metric)
+        try ranking.print(resultLines(hits, index: index, target: target))
     }
 }
