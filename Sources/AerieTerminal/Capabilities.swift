@@ -1,3 +1,5 @@
+import Foundation
+
 /// How many colours the terminal can show.
 public enum ColorMode: String, CaseIterable, Sendable, Codable {
     /// 24-bit RGB (`ESC[38;2;r;g;bm`).
