@@ -72,16 +72,7 @@ public struct EfficientNetLiteEncoder: ImageEncoding {
 
     /// Embeddings of `images`, in order: `[images.count, 1280]`.
     public func encode(_ images: [RGBAImage]) throws -> Tensor {
-        var out = Tensor(zeros: [images.count, config.dimension])
-        var start = 0
-        while start < images.count {
-            let chunk = Array(images[start ..< min(start + maxBatch, images.count)])
-            let input = preprocessor.tensor(chunk)
-            let pooled = features(input)
-            out.data.replaceSubrange(start * config.dimension ..< (start + chunk.count) * config.dimension, with: pooled.data)
-            start += chunk.count
-        }
-        return out
+        encodeInChunks(images, maxBatch: maxBatch, dimension: config.dimension) { features(preprocessor.tensor($0)) }
     }
 
     /// Runs the network on preprocessed images.

@@ -33,3 +33,22 @@ public protocol ImageEncoding: Sendable {
     /// the result has shape `[images.count, identity.dimension]`.
     func encode(_ images: [RGBAImage]) throws -> Tensor
 }
+
+extension ImageEncoding {
+    /// Encodes `images` in chunks of at most `maxBatch`, so a network's scratch memory stays
+    /// bounded however many images come in; `forward` maps one chunk to its `[count, dimension]`
+    /// rows, which are copied into the result in order.
+    func encodeInChunks(_ images: [RGBAImage], maxBatch: Int, dimension: Int,
+                        forward: ([RGBAImage]) -> Tensor) -> Tensor {
+        precondition(maxBatch > 0, "maxBatch must be positive, got \(maxBatch)")
+        var out = Tensor(zeros: [images.count, dimension])
+        var start = 0
+        while start < images.count {
+            let chunk = Array(images[start ..< min(start + maxBatch, images.count)])
+            let rows = forward(chunk)
+            out.data.replaceSubrange(start * dimension ..< (start + chunk.count) * dimension, with: rows.data)
+            start += chunk.count
+        }
+        return out
+    }
+}

@@ -146,15 +146,7 @@ public struct GeoEmbedEncoder: ImageEncoding {
 
     /// Unit-length embeddings of `images`, in order: `[images.count, 256]`.
     public func encode(_ images: [RGBAImage]) throws -> Tensor {
-        var out = Tensor(zeros: [images.count, config.dimension])
-        var start = 0
-        while start < images.count {
-            let chunk = Array(images[start ..< min(start + maxBatch, images.count)])
-            let embedded = embed(preprocessor.tensor(chunk))
-            out.data.replaceSubrange(start * config.dimension ..< (start + chunk.count) * config.dimension, with: embedded.data)
-            start += chunk.count
-        }
-        return out
+        encodeInChunks(images, maxBatch: maxBatch, dimension: config.dimension) { embed(preprocessor.tensor($0)) }
     }
 
     /// Runs the network on preprocessed images `(n, 128, 128, 3)`; returns `(n, 256)`, unit rows.
