@@ -24,12 +24,16 @@ struct Train: AsyncParsableCommand {
         case lite0 = "efficientnet-lite0"
         case lite2 = "efficientnet-lite2"
         case both = "lite0+lite2"
+        case geoembed = "geoembed"
+        case lite0Geoembed = "lite0+geoembed"
 
         var encoderNames: [String] {
             switch self {
             case .lite0: ["efficientnet-lite0"]
             case .lite2: ["efficientnet-lite2"]
             case .both: ["efficientnet-lite0", "efficientnet-lite2"]
+            case .geoembed: ["geoembed"]
+            case .lite0Geoembed: ["efficientnet-lite0", "geoembed"]
             }
         }
     }

@@ -1,6 +1,19 @@
 import AerieModels
 
-/// The image encoder named `name` (`efficientnet-lite0` or `efficientnet-lite2`) from the model store.
+/// The image encoder called `name` (one of ``ModelRegistry``'s image entries).
 func makeImageEncoder(store: ModelStore, name: String) throws -> any ImageEncoding {
-    try EfficientNetLiteEncoder(store: store, name: name)
+    guard let entry = ModelRegistry.entry(name), entry.input == .image else {
+        throw ModelStoreLookupError(name: name)
+    }
+    guard case let .image(encoder) = try entry.load(store) else { throw ModelStoreLookupError(name: name) }
+    return encoder
+}
+
+/// An image encoder name that no registered image model has.
+struct ModelStoreLookupError: Error, CustomStringConvertible {
+    let name: String
+    var description: String {
+        let images = ModelRegistry.entries.filter { $0.input == .image }.map(\.name)
+        return "no image encoder called '\(name)' (known: \(images.joined(separator: ", ")))"
+    }
 }
