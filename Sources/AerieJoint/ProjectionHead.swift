@@ -28,13 +28,18 @@ public struct HeadConfiguration: Codable, Sendable, Equatable {
     public var residual: Bool
     /// Probability of zeroing a hidden unit while training (`mlp` only; inverted dropout).
     public var dropout: Float
+    /// Probability of zeroing a standardised input feature while training (inverted dropout).
+    /// Frozen encoder features of a few thousand images overfit a head within a few epochs;
+    /// dropping input features is the regulariser that helps most (see docs/training-log.md).
+    public var inputDropout: Float
 
     public init(
         kind: HeadKind, inputDimension: Int, outputDimension: Int, hiddenDimension: Int = 1024,
-        activation: HeadActivation = .gelu, residual: Bool = false, dropout: Float = 0
+        activation: HeadActivation = .gelu, residual: Bool = false, dropout: Float = 0, inputDropout: Float = 0
     ) {
         precondition(inputDimension > 0 && outputDimension > 0 && hiddenDimension > 0, "head dimensions must be positive")
         precondition(dropout >= 0 && dropout < 1, "dropout must be in [0, 1)")
+        precondition(inputDropout >= 0 && inputDropout < 1, "input dropout must be in [0, 1)")
         self.kind = kind
         self.inputDimension = inputDimension
         self.outputDimension = outputDimension
@@ -42,6 +47,26 @@ public struct HeadConfiguration: Codable, Sendable, Equatable {
         self.activation = activation
         self.residual = residual
         self.dropout = dropout
+        self.inputDropout = inputDropout
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case kind, inputDimension, outputDimension, hiddenDimension, activation, residual, dropout, inputDropout
+    }
+
+    /// Heads saved before input dropout existed have none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let input = try c.decode(Int.self, forKey: .inputDimension), output = try c.decode(Int.self, forKey: .outputDimension)
+        let hidden = try c.decode(Int.self, forKey: .hiddenDimension), dropout = try c.decode(Float.self, forKey: .dropout)
+        let inputDropout = try c.decodeIfPresent(Float.self, forKey: .inputDropout) ?? 0
+        guard input > 0, output > 0, hidden > 0, (0..<1).contains(dropout), (0..<1).contains(inputDropout) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "head dimensions or dropout out of range"))
+        }
+        self.init(kind: try c.decode(HeadKind.self, forKey: .kind), inputDimension: input, outputDimension: output,
+                  hiddenDimension: hidden, activation: try c.decode(HeadActivation.self, forKey: .activation),
+                  residual: try c.decode(Bool.self, forKey: .residual), dropout: dropout, inputDropout: inputDropout)
     }
 
     /// Every trainable parameter's name and shape, in a fixed order.
@@ -158,6 +183,12 @@ public struct ProjectionHead: Sendable {
         for r in 0..<n {
             let base = r * c.inputDimension
             for j in 0..<c.inputDimension { input[base + j] = (input[base + j] - inputMean[j]) * inputScale[j] }
+        }
+        if c.inputDropout > 0, var g = generator {
+            // The dropped input is what the first layer saw, so the backward pass uses it as is.
+            let keep = 1 / (1 - c.inputDropout)
+            for i in input.indices { input[i] *= g.nextUnitFloat() < c.inputDropout ? 0 : keep }
+            generator = g
         }
         switch c.kind {
         case .linear:

@@ -34,12 +34,9 @@ public struct RetrievalMetrics: Sendable, Equatable, Codable {
     /// The recall levels reported.
     public static let levels = [1, 5, 10]
 
-    /// Computes the metrics from a similarity matrix.
-    ///
-    /// Ties with the right item are broken uniformly at random, in expectation: behind `g`
-    /// strictly higher items and tied with `t` others, the right item is in the top K with
-    /// probability `(K − g) / (t + 1)` (clamped to 0…1), as `aerie eval` counts by default.
-    /// RSICD repeats caption texts across images, and identical texts score identically.
+    /// Computes the metrics from a similarity matrix with ``RecallRanks``, ties counted
+    /// ``TieRule/expected`` (broken uniformly at random, in expectation), as `aerie eval` does
+    /// by default: RSICD repeats caption texts across images, and identical texts score identically.
     ///
     /// - Parameters:
     ///   - scores: `images × captions`, row-major; higher is more similar.
@@ -49,41 +46,11 @@ public struct RetrievalMetrics: Sendable, Equatable, Codable {
     public static func compute(
         scores: [Float], imageCount: Int, captionImage: [Int], textToImageScores: [Float]? = nil
     ) -> RetrievalMetrics {
-        let captionCount = captionImage.count
-        precondition(scores.count == imageCount * captionCount, "scores must be images × captions")
-        let t2iScores = textToImageScores ?? scores
-        precondition(t2iScores.count == scores.count, "text-to-image scores must be images × captions")
-        var imageHits = [Double](repeating: 0, count: levels.count)
-        var textHits = [Double](repeating: 0, count: levels.count)
-        func hit(greater: Int, tied: Int, level: Int) -> Double {
-            min(1, max(0, Double(level - greater) / Double(tied + 1)))
-        }
-        var captionsOfImage = [[Int]](repeating: [], count: imageCount)
-        for (c, i) in captionImage.enumerated() { captionsOfImage[i].append(c) }
-
-        for i in 0..<imageCount where !captionsOfImage[i].isEmpty {
-            let row = i * captionCount
-            var best = -Float.infinity
-            for c in captionsOfImage[i] { best = max(best, scores[row + c]) }
-            var greater = 0, tied = 0
-            for c in 0..<captionCount where captionImage[c] != i {
-                if scores[row + c] > best { greater += 1 } else if scores[row + c] == best { tied += 1 }
-            }
-            for (k, level) in levels.enumerated() { imageHits[k] += hit(greater: greater, tied: tied, level: level) }
-        }
-        for c in 0..<captionCount {
-            let target = t2iScores[captionImage[c] * captionCount + c]
-            let truth = captionImage[c]
-            var greater = 0, tied = 0
-            for i in 0..<imageCount where i != truth {
-                let v = t2iScores[i * captionCount + c]
-                if v > target { greater += 1 } else if v == target { tied += 1 }
-            }
-            for (k, level) in levels.enumerated() { textHits[k] += hit(greater: greater, tied: tied, level: level) }
-        }
-        let queriedImages = max(1, captionsOfImage.filter { !$0.isEmpty }.count)
+        let ranks = RecallRanks(textToImage: textToImageScores ?? scores, imageToText: scores, layout: .imageRows,
+                                imageCount: imageCount, captionImage: captionImage)
+        let imageRanks = ranks.images.compactMap { $0 }
         return RetrievalMetrics(
-            imageToText: imageHits.map { Float(100 * $0 / Double(queriedImages)) },
-            textToImage: textHits.map { Float(100 * $0 / Double(max(1, captionCount))) })
+            imageToText: levels.map { Float(RecallRanks.recall(imageRanks, k: $0, ties: .expected)) },
+            textToImage: levels.map { Float(RecallRanks.recall(ranks.captions, k: $0, ties: .expected)) })
     }
 }

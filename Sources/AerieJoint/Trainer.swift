@@ -99,6 +99,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var activation: HeadActivation = .gelu
     public var residual: Bool = false
     public var dropout: Float = 0
+    /// Input-feature dropout of the image and the text head while training (`nil`: none; optional
+    /// so that cards written before it existed still read).
+    public var imageInputDropout: Float?
+    public var textInputDropout: Float?
     public var loss: LossKind = .infoNCE(temperature: 0.05, learnable: false)
     public var epochs: Int = 30
     public var batchSize: Int = 128
@@ -156,13 +160,18 @@ public enum Trainer {
             throw JointError.invalidData(reason: "batch size must be ≥ 2, epochs and dimension ≥ 1")
         }
         var generator = SeededGenerator(seed: config.seed)
-        func headConfiguration(input: Int) -> HeadConfiguration {
+        guard [config.imageInputDropout, config.textInputDropout].allSatisfy({ (0..<1).contains($0 ?? 0) }) else {
+            throw JointError.invalidData(reason: "input dropout must be in [0, 1)")
+        }
+        func headConfiguration(input: Int, inputDropout: Float?) -> HeadConfiguration {
             HeadConfiguration(kind: config.head, inputDimension: input, outputDimension: config.dimension,
                               hiddenDimension: config.hiddenDimension, activation: config.activation,
-                              residual: config.residual, dropout: config.dropout)
+                              residual: config.residual, dropout: config.dropout, inputDropout: inputDropout ?? 0)
         }
-        var imageHead = ProjectionHead(configuration: headConfiguration(input: data.imageDimension), generator: &generator)
-        var textHead = ProjectionHead(configuration: headConfiguration(input: data.textDimension), generator: &generator)
+        var imageHead = ProjectionHead(configuration: headConfiguration(input: data.imageDimension, inputDropout: config.imageInputDropout),
+                                       generator: &generator)
+        var textHead = ProjectionHead(configuration: headConfiguration(input: data.textDimension, inputDropout: config.textInputDropout),
+                                      generator: &generator)
         let trainable = data.trainImages.filter { !data.captionsOfImage[$0].isEmpty }
         imageHead.standardize(using: data.meanImageFeatures(trainable))
         let trainCaptions = trainable.flatMap { data.captionsOfImage[$0] }

@@ -1,4 +1,5 @@
 import AerieIndex
+import AerieJoint
 import AerieTerminal
 import ArgumentParser
 import Foundation
@@ -13,7 +14,9 @@ struct Eval: ParsableCommand {
             captions is in the top K of the split's captions. Equal scores (RSICD repeats caption \
             texts across images, and identical texts score identically) are broken uniformly at \
             random, in expectation, as the literature's sort does on average; --ties pessimistic \
-            or optimistic gives the bounds.
+            or optimistic gives the bounds. --hubness csls or isoftmax corrects the scores of \
+            each direction for hubs, learning from the split's queries of that direction (as \
+            the literature measures these corrections).
             """
     )
 
@@ -31,6 +34,7 @@ struct Eval: ParsableCommand {
     var labelFile: String?
     @Option(help: "The cut-off K of P@K and nDCG@K, with --labels.")
     var k: Int = 10
+    @OptionGroup var hubness: HubnessOptions
     @Flag(help: "Show recall per class label.")
     var perClass = false
     @Flag(help: "JSON output.")
@@ -59,9 +63,13 @@ struct Eval: ParsableCommand {
         let captionValues = captions.flatMap { captionVectors.row($0.row) }
         let similarity = RetrievalEvaluation.similarity(captions: captionValues, images: imageValues, dimension: d)
         let labels = images.allSatisfy { $0.label != nil } ? images.map { $0.label ?? "" } : nil
-        let report = RetrievalEvaluation.evaluate(similarity: similarity, imageCount: images.count,
+        let correction = hubness.correction
+        let (textToImage, imageToText) = RetrievalEvaluation.corrected(
+            similarity: similarity, captionCount: captions.count, imageCount: images.count, hubness: correction)
+        var report = RetrievalEvaluation.evaluate(similarity: textToImage, imageCount: images.count,
                                                   captionImage: captions.compactMap { imageColumn[$0.imageRow] },
-                                                  labels: labels, ties: ties)
+                                                  labels: labels, ties: ties, imageToTextSimilarity: imageToText)
+        report.hubness = correction.name
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -69,7 +77,8 @@ struct Eval: ParsableCommand {
             return
         }
         print("split \(TerminalText.sanitize(split)): \(images.count) images, \(captions.count) captions; "
-              + "space: \(TerminalText.sanitize(index.space.description)); ties \(report.tieRule.rawValue)")
+              + "space: \(TerminalText.sanitize(index.space.description)); ties \(report.tieRule.rawValue); "
+              + "hubness \(correction.name)")
         print("                  text→image            image→text")
         print("                  R@1    R@5    R@10    R@1    R@5    R@10    mR")
         func row(_ name: String, _ t: RecallTable) -> String {

@@ -9,7 +9,9 @@ struct Search: ParsableCommand {
         abstract: "Search an index by caption, image, or both combined.",
         discussion: """
             Query arithmetic as in rclip: aerie search "2:parking lot" + ./img.jpg - "cars" \
-            (weights before a colon; image files and texts mixed; - subtracts).
+            (weights before a colon; image files and texts mixed; - subtracts). \
+            --hubness csls or isoftmax corrects the cosine scores for hubs, learning from the \
+            index's captions (or images, with --captions); scores shown are the corrected ones.
             """
     )
 
@@ -21,8 +23,10 @@ struct Search: ParsableCommand {
     @OptionGroup var options: IndexModelOptions
     @Flag(help: "Search captions instead of images.")
     var captions = false
+    @OptionGroup var hubness: HubnessOptions
 
     func run() throws {
+        try hubness.check(metric: ranking.metric)
         let index = try ranking.openIndex(options)
         var terms = query
         if let image { terms = terms.isEmpty ? [image] : terms + ["+", image] }
@@ -37,7 +41,9 @@ struct Search: ParsableCommand {
                                               head: models.head?.identity, dimension: index.space.dimension))
         let vector = try QueryEncoder(image: models.image, text: models.text, head: models.head).vector(for: expression)
         let target: SearchIndex.Target = captions ? .captions : .images
-        let hits = try index.search(vector, target: target, k: ranking.k, metric: ranking.metric)
+        let hits = hubness.hubness == .none
+            ? try index.search(vector, target: target, k: ranking.k, metric: ranking.metric)
+            : try index.search(vector, k: ranking.k, hubness: index.prepareHubness(hubness.correction, target: target))
         try ranking.print(resultLines(hits, index: index, target: target))
     }
 }

@@ -39,7 +39,6 @@ struct Train: AsyncParsableCommand {
     }
 
     enum LossName: String, ExpressibleByArgument, CaseIterable { case triplet, hardest, infonce }
-    enum HubnessName: String, ExpressibleByArgument, CaseIterable { case none, csls, isoftmax }
     enum ViewName: String, ExpressibleByArgument, CaseIterable { case center, hflip }
 
     @Argument(help: "A caption JSON with train and val splits (or a folder holding one).")
@@ -68,6 +67,12 @@ struct Train: AsyncParsableCommand {
 
     @Option(help: "Dropout on the hidden layer of mlp heads while training.")
     var dropout: Float = 0
+
+    @Option(help: "Dropout on the image head's standardised input features while training (the regulariser that helps most on frozen features).")
+    var imageInputDropout: Float = 0
+
+    @Option(help: "Dropout on the text head's standardised input features while training.")
+    var textInputDropout: Float = 0
 
     @Option(help: "Loss: triplet (sum over in-batch negatives), hardest (VSE++), infonce.")
     var loss: LossName = .infonce
@@ -281,6 +286,8 @@ struct Train: AsyncParsableCommand {
         c.activation = activation
         c.residual = residual
         c.dropout = dropout
+        c.imageInputDropout = imageInputDropout > 0 ? imageInputDropout : nil
+        c.textInputDropout = textInputDropout > 0 ? textInputDropout : nil
         switch loss {
         case .triplet: c.loss = .triplet(margin: margin)
         case .hardest: c.loss = .hardest(margin: margin)

@@ -1,3 +1,4 @@
+import AerieJoint
 import AerieTestSupport
 import Foundation
 import Testing
@@ -229,5 +230,50 @@ import Testing
         var incremental = CRC32()
         long.withUnsafeBytes { incremental.update(UnsafeRawBufferPointer(rebasing: $0[0..<333])); incremental.update(UnsafeRawBufferPointer(rebasing: $0[333...])) }
         #expect(incremental.value == CRC32.checksum(long))
+    }
+
+    /// Search with a hubness correction ranks exactly as the correction applied to the full
+    /// image × caption similarity matrix does.
+    @Test(arguments: [HubnessCorrection.csls(k: 4), .invertedSoftmax(beta: 5)])
+    func hubnessCorrectedSearchMatchesTheFullMatrix(correction: HubnessCorrection) throws {
+        let f = try Fixture()
+        _ = try f.builder().update(f.set.dataset)
+        let index = try SearchIndex(location: f.location)
+        let prepared = try index.prepareHubness(correction, target: .images)
+        #expect(prepared.referenceCount == index.captions.count)
+        let query = try TestHead().projectTexts(f.textEncoder.encode(["blue green"])).data
+        let hits = try index.search(query, k: 6, hubness: prepared)
+
+        let d = index.space.dimension
+        let images = RetrievalEvaluation.l2Normalised(index.images.flatMap { index.imageVectors.row($0.row) }, d)
+        let captions = RetrievalEvaluation.l2Normalised(index.captions.flatMap { index.captionVectors?.row($0.row) ?? [] }, d)
+        // images × captions
+        let scores = RetrievalEvaluation.similarity(captions: images, images: captions, dimension: d)
+        let (scale, offsets) = correction.offsets(galleryRows: scores, galleryCount: index.images.count,
+                                                  queryCount: index.captions.count)
+        let q = RetrievalEvaluation.l2Normalised(query, d)
+        var corrected: [Float] = []
+        for i in 0..<index.images.count {
+            var dot: Float = 0
+            for j in 0..<d { dot += images[i * d + j] * q[j] }
+            corrected.append(scale * dot - offsets[i])
+        }
+        let expected: [Int] = corrected.indices.sorted { a, b in
+            corrected[a] != corrected[b] ? corrected[a] > corrected[b] : a < b
+        }
+        #expect(hits.map { $0.id } == Array(expected.prefix(6)))
+        for hit in hits { #expect(abs(hit.score - corrected[hit.id]) < 1e-4) }
+
+        // Image→text: captions are the gallery, the index's images the references.
+        let toCaptions = try index.prepareHubness(correction, target: .captions)
+        #expect(toCaptions.offsets.count == index.captions.count)
+        #expect(try index.search(index.imageVectors.row(0), k: 3, hubness: toCaptions).count == 3)
+    }
+
+    @Test func hubnessNeedsCaptionVectors() throws {
+        let f = try Fixture()
+        _ = try f.builder(head: nil).update(f.set.dataset)
+        let index = try SearchIndex(location: f.location)
+        #expect(throws: IndexError.self) { try index.prepareHubness(.csls(k: 3), target: .images) }
     }
 }

@@ -171,4 +171,40 @@ import Testing
             }
         }
     }
+
+    @Test(arguments: [HeadKind.linear, .mlp]) func inputDropoutGradientMatchesFiniteDifferencesUnderAFixedMask(kind: HeadKind) {
+        var g = SeededGenerator(seed: 11)
+        let config = HeadConfiguration(kind: kind, inputDimension: 6, outputDimension: 4, hiddenDimension: 8, inputDropout: 0.5)
+        let head = ProjectionHead(configuration: config, generator: &g)
+        let x = randomValues(3 * 6, &g), dy = randomValues(3 * 4, &g)
+        var dropout: SeededGenerator? = SeededGenerator(seed: 2)
+        let (trainingOutput, activations) = head.forward(x, count: 3, generator: &dropout)
+        // Dropout is on while training, off without a generator.
+        #expect(trainingOutput != head.forward(x, count: 3))
+        #expect(activations.input.contains(0))
+        let grads = head.backward(activations, outputGradient: dy)
+        func value(_ h: ProjectionHead) -> Float {
+            var same: SeededGenerator? = SeededGenerator(seed: 2)  // the same dropout mask
+            let y = h.forward(x, count: 3, generator: &same).output
+            return zip(y, dy).map { $0 * $1 }.reduce(0, +)
+        }
+        let step = Tolerance.finiteDifferenceStep
+        for name in kind == .linear ? ["w", "b"] : ["w1", "b1", "w2"] {
+            for k in stride(from: 0, to: head.parameters[name]?.count ?? 0, by: 2) {
+                var plus = head, minus = head
+                plus.parameters[name]?[k] += step
+                minus.parameters[name]?[k] -= step
+                let numeric = (value(plus) - value(minus)) / (2 * step)
+                #expect(gradientsAgree(grads[name]?[k] ?? .nan, numeric), "\(name)[\(k)]")
+            }
+        }
+    }
+
+    @Test func headConfigurationsWithoutInputDropoutStillDecode() throws {
+        let old = #"{"kind":"linear","inputDimension":3,"outputDimension":2,"hiddenDimension":8,"activation":"gelu","residual":false,"dropout":0}"#
+        let config = try JSONDecoder().decode(HeadConfiguration.self, from: Data(old.utf8))
+        #expect(config.inputDropout == 0)
+        let bad = #"{"kind":"linear","inputDimension":3,"outputDimension":2,"hiddenDimension":8,"activation":"gelu","residual":false,"dropout":0,"inputDropout":1.5}"#
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(HeadConfiguration.self, from: Data(bad.utf8)) }
+    }
 }

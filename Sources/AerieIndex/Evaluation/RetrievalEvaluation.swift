@@ -1,37 +1,5 @@
+import AerieJoint
 import AerieTensor
-
-/// How a query's true match ranks among items with exactly the same score.
-public enum TieRule: String, Sendable, Codable, CaseIterable {
-    /// Every other item with the same score as the true match ranks before it (a tie never earns
-    /// a hit). Safe: it can only under-state recall.
-    case pessimistic
-    /// Items with the same score rank after the true match.
-    case optimistic
-    /// Ties are broken uniformly at random, in expectation: a true match tied with `t` others
-    /// behind `g` strictly better items is in the top K with probability `(K − g) / (t + 1)`,
-    /// clamped to 0…1. This is what the literature's evaluation code (an arbitrary sort order
-    /// among equal scores) measures on average, and the default: RSICD repeats caption texts
-    /// across images, and identical texts score identically, so neither extreme is fair.
-    case expected
-
-    /// The probability that a true match behind `greater` strictly better items and tied with
-    /// `tied` others ranks in the top `k`.
-    func hitProbability(greater: Int, tied: Int, k: Int) -> Double {
-        switch self {
-        case .pessimistic: greater + tied < k ? 1 : 0
-        case .optimistic: greater < k ? 1 : 0
-        case .expected: min(1, max(0, Double(k - greater) / Double(tied + 1)))
-        }
-    }
-}
-
-/// Where a query's true match stands: items scored strictly higher, and items scored equal.
-struct MatchRank: Sendable {
-    var greater: Int
-    var tied: Int
-    /// A match that cannot be ranked (a NaN score): never a hit.
-    static let unranked = MatchRank(greater: Int.max / 2, tied: 0)
-}
 
 /// Recall at each cut-off, both ways, in percent.
 public struct RecallTable: Sendable, Codable, Equatable {
@@ -60,6 +28,8 @@ public struct RetrievalReport: Sendable, Codable, Equatable {
         classLabels.indices.map { (label: classLabels[$0], table: classTables[$0]) }
     }
     public var tieRule: TieRule
+    /// The similarity post-processing the scores went through (``HubnessCorrection/name``).
+    public var hubness = "none"
     var classLabels: [String]
     var classTables: [RecallTable]
 }
@@ -78,59 +48,22 @@ public enum RetrievalEvaluation {
     ///   - labels: optional class label of each image, for the per-class breakdown.
     ///   - ks: the cut-offs.
     ///   - ties: how equal scores rank (see ``TieRule``).
+    ///   - imageToTextSimilarity: the scores image→text ranks by, when they differ from
+    ///     `similarity` (after a hubness correction, which depends on the direction); same layout.
     /// - Complexity: O(captions × images).
     public static func evaluate(
         similarity: [Float], imageCount: Int, captionImage: [Int], labels: [String]? = nil,
-        ks: [Int] = [1, 5, 10], ties: TieRule = .expected
+        ks: [Int] = [1, 5, 10], ties: TieRule = .expected, imageToTextSimilarity: [Float]? = nil
     ) -> RetrievalReport {
-        let captionCount = captionImage.count
-        precondition(similarity.count == captionCount * imageCount,
-                     "similarity has \(similarity.count) scores, expected \(captionCount)x\(imageCount)")
-        precondition(captionImage.allSatisfy { $0 >= 0 && $0 < imageCount }, "caption's image out of range")
         precondition(labels == nil || labels?.count == imageCount, "one label per image expected")
-
-        // Text→image: rank of the caption's own image in its row.
-        var captionRank = [MatchRank](repeating: .unranked, count: captionCount)
-        similarity.withUnsafeBufferPointer { s in
-            for c in 0..<captionCount {
-                let row = c * imageCount
-                let truth = captionImage[c]
-                let target = s[row + truth]
-                guard !target.isNaN else { continue }
-                var rank = MatchRank(greater: 0, tied: 0)
-                for j in 0..<imageCount where j != truth {
-                    let v = s[row + j]
-                    if v > target { rank.greater += 1 } else if v == target { rank.tied += 1 }
-                }
-                captionRank[c] = rank
-            }
-        }
-
-        // Image→text: rank of the best-scored own caption in the image's column.
-        var captionsOf = [[Int]](repeating: [], count: imageCount)
-        for (c, image) in captionImage.enumerated() { captionsOf[image].append(c) }
-        var imageRank = [MatchRank?](repeating: nil, count: imageCount)
-        similarity.withUnsafeBufferPointer { s in
-            for i in 0..<imageCount where !captionsOf[i].isEmpty {
-                let best = captionsOf[i].map { s[$0 * imageCount + i] }.filter { !$0.isNaN }.max()
-                guard let best else { imageRank[i] = .unranked; continue }
-                var rank = MatchRank(greater: 0, tied: 0)
-                for c in 0..<captionCount where captionImage[c] != i {
-                    let v = s[c * imageCount + i]
-                    if v > best { rank.greater += 1 } else if v == best { rank.tied += 1 }
-                }
-                imageRank[i] = rank
-            }
-        }
+        let ranks = RecallRanks(textToImage: similarity, imageToText: imageToTextSimilarity ?? similarity,
+                                layout: .captionRows, imageCount: imageCount, captionImage: captionImage)
+        let captionCount = captionImage.count
 
         func table(captions: [Int], images: [Int]) -> RecallTable {
-            let imageRanks = images.compactMap { imageRank[$0] }
-            func recall(_ ranks: [MatchRank], _ k: Int) -> Double {
-                guard !ranks.isEmpty else { return 0 }
-                let hits = ranks.reduce(0.0) { $0 + ties.hitProbability(greater: $1.greater, tied: $1.tied, k: k) }
-                return 100 * hits / Double(ranks.count)
-            }
-            let captionRanks = captions.map { captionRank[$0] }
+            let imageRanks = images.compactMap { ranks.images[$0] }
+            func recall(_ ranks: [MatchRank], _ k: Int) -> Double { RecallRanks.recall(ranks, k: k, ties: ties) }
+            let captionRanks = captions.map { ranks.captions[$0] }
             return RecallTable(ks: ks, textToImage: ks.map { recall(captionRanks, $0) },
                                imageToText: ks.map { recall(imageRanks, $0) },
                                captionQueries: captionRanks.count, imageQueries: imageRanks.count)
@@ -148,6 +81,19 @@ public enum RetrievalEvaluation {
             }
         }
         return RetrievalReport(overall: overall, tieRule: ties, classLabels: classLabels, classTables: classTables)
+    }
+
+    /// The scores each direction ranks by after a hubness correction of a `captions × images`
+    /// similarity matrix: for text→image the images are the gallery and every caption a reference
+    /// query; for image→text the other way round (the literature's way of measuring these
+    /// corrections: the queries themselves are the reference set).
+    public static func corrected(
+        similarity: [Float], captionCount: Int, imageCount: Int, hubness: HubnessCorrection
+    ) -> (textToImage: [Float], imageToText: [Float]) {
+        var textToImage = similarity, imageToText = similarity
+        hubness.apply(toQueryRows: &textToImage, queryCount: captionCount, galleryCount: imageCount)
+        hubness.apply(toGalleryRows: &imageToText, galleryCount: captionCount, queryCount: imageCount)
+        return (textToImage, imageToText)
     }
 
     /// `captions (m, d) @ images (n, d)ᵀ` as a row-major `m × n` matrix, through sgemm.
