@@ -91,6 +91,35 @@ func rows(_ flat: [Float], _ d: Int) -> [[Float]] {
         #expect(fast.map { Double($0.score) } == slow.map(\.score))
     }
 
+    @Test(arguments: [8, 64, 100, 512, 600] as [Int])
+    func batchedHammingMatchesReference(dimension d: Int) throws {
+        var rng = SeededGenerator(seed: 77 + UInt64(d))
+        // 4500 rows: two threads of the engine, each with its own range and heaps to merge.
+        let n = 4500
+        var data = rng.vectors(n, d)
+        // Exact duplicates, so that equal distances straddle the threads' ranges.
+        for r in stride(from: 2300, to: n, by: 500) { for j in 0..<d { data[r * d + j] = data[(r - 2290) * d + j] } }
+        let matrix = VectorMatrix(binaryFrom: data, dimension: d)
+        let queries = (0..<19).map { qi in qi % 4 == 0 ? Array(data[(qi * 5 * d)..<((qi * 5 + 1) * d)]) : rng.vectors(1, d) }
+        let codes = BinaryCodes.encode(data, dimension: d)
+        let words = VectorType.binaryWords(dimension: d)
+        for k in [1, 10, 40] {
+            let batched = try ScoringEngine(threads: 2).search(batch: queries, in: matrix, k: k, metric: .hamming)
+            for (qi, query) in queries.enumerated() {
+                let q = BinaryCodes.encode(query, dimension: d)
+                let expected = q.withUnsafeBytes { qb in
+                    codes.withUnsafeBytes { xb -> [Hit] in
+                        guard let qp = qb.baseAddress, let xp = xb.baseAddress else { return [] }
+                        return (0..<n).map { Hit(id: $0, score: Float(Kernels.hamming(qp, xp + $0 * words * 8, words))) }
+                            .sorted { $0.score != $1.score ? $0.score < $1.score : $0.id < $1.id }
+                            .prefix(k).map { $0 }
+                    }
+                }
+                #expect(batched[qi] == expected, "d \(d) k \(k) query \(qi)")
+            }
+        }
+    }
+
     @Test func tiesGoToTheLowerId() throws {
         // Rows 0...9999 with only three distinct values: massive exact ties across threads.
         let d = 4

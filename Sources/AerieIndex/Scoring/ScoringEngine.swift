@@ -75,7 +75,9 @@ public struct ScoringEngine: Sendable {
         guard k > 0 else { return queries.map { _ in [] } }
         let prepared = queries.map { prepare($0, for: matrix, metric: metric) }
         let heaps: [TopK]
-        if matrix.type != .binary, metric == .cosine || metric == .euclidean {
+        if matrix.type == .binary {
+            heaps = hammingBatch(prepared, matrix, k: k)
+        } else if metric == .cosine || metric == .euclidean {
             heaps = gemmBatch(prepared, matrix, k: k, metric: metric)
         } else {
             heaps = scanBatch(prepared, matrix, k: k, metric: metric)
@@ -334,6 +336,46 @@ public struct ScoringEngine: Sendable {
             var merged = TopK(k: k)
             for t in 0..<threadCount where !perThread[t].isEmpty {
                 for (key, id) in zip(perThread[t][qi].keys, perThread[t][qi].ids) { merged.offer(key: key, id: id) }
+            }
+            return merged
+        }
+    }
+
+    /// Hamming search for a batch of binary queries: each thread runs AerieKernels' batched
+    /// k-nearest kernel (many queries per loaded row, a heap per query) over its own range of
+    /// rows, and the threads' lists are merged per query.
+    private func hammingBatch(_ queries: [[UInt8]], _ matrix: VectorMatrix, k: Int) -> [TopK] {
+        let n = matrix.count
+        let nq = queries.count
+        let words = VectorType.binaryWords(dimension: matrix.dimension)
+        let threadCount = max(1, min(threads, n / ScoringEngine.minimumRowsPerThread))
+        let chunk = (n + threadCount - 1) / threadCount
+        let packed = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, nq * words))
+        defer { packed.deallocate() }
+        for (qi, query) in queries.enumerated() {
+            query.withUnsafeBytes { bytes in
+                guard let source = bytes.baseAddress else { return }
+                UnsafeMutableRawPointer(packed + qi * words).copyMemory(from: source, byteCount: words * 8)
+            }
+        }
+        let distances = UnsafeMutablePointer<UInt32>.allocate(capacity: threadCount * nq * k)
+        defer { distances.deallocate() }
+        let ids = UnsafeMutablePointer<Int64>.allocate(capacity: threadCount * nq * k)
+        defer { ids.deallocate() }
+        let found = UnsafeMutableBufferPointer<Int>.allocate(capacity: threadCount)
+        found.initialize(repeating: 0)
+        defer { found.deallocate() }
+        parallelFor(threadCount) { t in
+            let start = min(n, t * chunk)
+            let end = min(n, start + chunk)
+            found[t] = aerie_hamming_knn(packed, nq, words, matrix.base + start * matrix.rowBytes, matrix.rowBytes,
+                                         end - start, Int64(start), k, distances + t * nq * k, ids + t * nq * k)
+        }
+        return (0..<nq).map { qi in
+            var merged = TopK(k: k)
+            for t in 0..<threadCount {
+                let offset = (t * nq + qi) * k
+                for i in 0..<found[t] { merged.offer(key: Float(distances[offset + i]), id: Int(ids[offset + i])) }
             }
             return merged
         }
