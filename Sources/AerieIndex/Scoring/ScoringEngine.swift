@@ -8,8 +8,9 @@ import Foundation
 /// A single query scans the rows once, split into one contiguous chunk per thread; each thread
 /// keeps a bounded heap of its best `k` and the heaps are merged at the end. A batch of queries
 /// on float vectors with cosine or euclidean scoring goes through `sgemm` block by block (the
-/// matrix is read once for the whole batch); the other batched cases scan each block of rows
-/// for every query while it is in cache.
+/// matrix is read once for the whole batch); binary codes, single or batched, go through
+/// AerieKernels' Hamming k-nearest kernel (threads split the rows); the other batched cases scan
+/// each block of rows for every query while it is in cache.
 ///
 /// Results are exact and deterministic: best first, equal scores ordered by lower row id.
 public struct ScoringEngine: Sendable {
@@ -39,6 +40,9 @@ public struct ScoringEngine: Sendable {
         guard k > 0 else { return [] }
         let prepared = prepare(query, for: matrix, metric: metric)
         let n = matrix.count
+        if matrix.type == .binary {
+            return hammingBatch([prepared], matrix, k: k)[0].sorted().map { Hit(id: $0.id, score: $0.key) }
+        }
         if metric == .cosine, Kernels.accelerated, k * 8 <= n, let shadow = matrix.halfShadow {
             return prepared.withUnsafeBytes { bytes in
                 prefilteredCosine(bytes.assumingMemoryBound(to: Float.self), matrix, shadow, k: k)
@@ -341,9 +345,10 @@ public struct ScoringEngine: Sendable {
         }
     }
 
-    /// Hamming search for a batch of binary queries: each thread runs AerieKernels' batched
-    /// k-nearest kernel (many queries per loaded row, a heap per query) over its own range of
-    /// rows, and the threads' lists are merged per query.
+    /// Hamming search for binary queries, one or a batch: each thread runs AerieKernels' batched
+    /// k-nearest kernel (many queries per loaded row, or for a few queries several rows per
+    /// reduction; a heap per query) over its own range of rows, and the threads' lists are merged
+    /// per query.
     private func hammingBatch(_ queries: [[UInt8]], _ matrix: VectorMatrix, k: Int) -> [TopK] {
         let n = matrix.count
         let nq = queries.count
