@@ -72,19 +72,6 @@ static void f16_l2_rows_portable(const float *q, const void *rows, size_t row_by
     }
 }
 
-static void hamming_rows_portable(const uint64_t *q, const void *rows, size_t row_bytes, size_t count, size_t words, uint32_t *out) {
-    for (size_t r = 0; r < count; r++) {
-        const char *x = (const char *)rows + r * row_bytes;
-        uint32_t n = 0;
-        for (size_t w = 0; w < words; w++) {
-            uint64_t v;
-            memcpy(&v, x + 8 * w, 8);
-            n += (uint32_t)__builtin_popcountll(q[w] ^ v);
-        }
-        out[r] = n;
-    }
-}
-
 // MARK: batched Hamming k-nearest (shared parts)
 
 // Rows per block of the batched Hamming scan: 256 rows of 512 bits are 16 KiB, which stay in L1
@@ -294,26 +281,6 @@ AERIE_FAST static void f16_l2_rows_avx2(const float *q, const void *rows, size_t
     }
 }
 
-AERIE_FAST static void hamming_rows_avx2(const uint64_t *q, const void *rows, size_t row_bytes, size_t count, size_t words, uint32_t *out) {
-    for (size_t r = 0; r < count; r++) {
-        const char *x = (const char *)rows + r * row_bytes;
-        uint64_t n0 = 0, n1 = 0;
-        size_t w = 0;
-        for (; w + 2 <= words; w += 2) {
-            uint64_t v0, v1;
-            memcpy(&v0, x + 8 * w, 8);
-            memcpy(&v1, x + 8 * w + 8, 8);
-            n0 += (uint64_t)_mm_popcnt_u64(q[w] ^ v0);
-            n1 += (uint64_t)_mm_popcnt_u64(q[w + 1] ^ v1);
-        }
-        if (w < words) {
-            uint64_t v;
-            memcpy(&v, x + 8 * w, 8);
-            n0 += (uint64_t)_mm_popcnt_u64(q[w] ^ v);
-        }
-        out[r] = (uint32_t)(n0 + n1);
-    }
-}
 AERIE_FAST static void knn_scan_avx2(const uint64_t *queries, size_t nq, size_t words, const char *rows, size_t row_bytes,
                                      size_t start, size_t count, int64_t first_id, size_t k, uint32_t *hd, int64_t *hi) {
     knn_scan_scalar(queries, nq, words, rows, row_bytes, start, count, first_id, k, hd, hi);
@@ -522,13 +489,6 @@ void aerie_f16_widen(const uint16_t *h, float *out, size_t n) {
     if (use_fast()) { f16_widen_avx2(h, out, n); return; }
 #endif
     f16_widen_portable(h, out, n);
-}
-
-void aerie_hamming_rows(const uint64_t *q, const void *rows, size_t row_bytes, size_t count, size_t words, uint32_t *out) {
-#ifdef AERIE_X86
-    if (use_fast()) { hamming_rows_avx2(q, rows, row_bytes, count, words, out); return; }
-#endif
-    hamming_rows_portable(q, rows, row_bytes, count, words, out);
 }
 
 size_t aerie_hamming_knn(const uint64_t *queries, size_t nq, size_t words,

@@ -79,25 +79,6 @@ let kernelSumTolerance: Float = 1e-5
             #expect(mismatches == 0)
         }
     }
-
-    @Test(arguments: [1, 2, 3, 8, 9] as [Int])
-    func hammingMatchesSwiftExactly(words: Int) {
-        var rng = SeededGenerator(seed: 7 + UInt64(words))
-        let n = 41
-        let codes = BinaryCodes.encode(rng.vectors(n, 64 * words), dimension: 64 * words)
-        let q = BinaryCodes.encode(rng.vectors(1, 64 * words), dimension: 64 * words)
-        bothPaths {
-            var out = [UInt32](repeating: .max, count: n)
-            codes.withUnsafeBytes { raw in
-                guard let base = raw.baseAddress else { return }
-                aerie_hamming_rows(q, base, 8 * words, n, words, &out)
-                q.withUnsafeBytes { qb in
-                    guard let qp = qb.baseAddress else { return }
-                    for r in 0..<n { #expect(Int(out[r]) == Kernels.hamming(qp, base + r * 8 * words, words), "row \(r)") }
-                }
-            }
-        }
-    }
 }
 
 /// The batched Hamming k-nearest kernel against its obvious twin, on every path this CPU has:

@@ -188,7 +188,7 @@ public struct ScoringEngine: Sendable {
         }
     }
 
-    /// Scores `rows` against a prepared query and offers each to `heap`.
+    /// Scores `rows` of a float matrix against a prepared query and offers each to `heap`.
     static func scan(_ q: UnsafeRawPointer, _ matrix: VectorMatrix, _ metric: Metric, rows: Range<Int>, into heap: inout TopK) {
         let base = matrix.base
         let stride = matrix.rowBytes
@@ -228,9 +228,8 @@ public struct ScoringEngine: Sendable {
                     }
                 }
             }
-        case (.binary, .hamming):
-            let words = VectorType.binaryWords(dimension: d)
-            offerAll(rows, into: &heap) { Float(Kernels.hamming(q, base + $0 * stride, words)) }
+        case (.binary, _):
+            preconditionFailure("binary codes are searched by hammingBatch, not scan")
         default:
             preconditionFailure("metric \(metric) on \(matrix.type) passed validation")
         }
@@ -274,24 +273,6 @@ public struct ScoringEngine: Sendable {
                         }
                         start += count
                     }
-                }
-            }
-            return true
-        case (.binary, .hamming):
-            let qw = q.assumingMemoryBound(to: UInt64.self)
-            let words = VectorType.binaryWords(dimension: d)
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: kernelBlockRows) { scratch in
-                guard let out = scratch.baseAddress else { return }
-                var start = rows.lowerBound
-                while start < rows.upperBound {
-                    let count = min(kernelBlockRows, rows.upperBound - start)
-                    aerie_hamming_rows(qw, base + start * stride, stride, count, words, out)
-                    var threshold = heap.threshold
-                    for j in 0..<count {
-                        let key = Float(out[j])
-                        if key <= threshold { heap.offer(key: key, id: start + j); threshold = heap.threshold }
-                    }
-                    start += count
                 }
             }
             return true

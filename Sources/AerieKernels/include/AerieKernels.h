@@ -45,9 +45,6 @@ void aerie_f16_l2_rows(const float *q, const void *rows, size_t row_bytes, size_
 /// Widens `n` binary16 bit patterns to float32, exactly (infinities and NaNs included).
 void aerie_f16_widen(const uint16_t *h, float *out, size_t n);
 
-/// out[r] = popcount(q ^ row_r) over `words` 64-bit words.
-void aerie_hamming_rows(const uint64_t *q, const void *rows, size_t row_bytes, size_t count, size_t words, uint32_t *out);
-
 /// The `k` rows nearest in Hamming distance to each of `nq` queries, exactly, best first.
 ///
 /// `queries` holds `nq` codes of `words` 64-bit words each, one after the other; the `count`
@@ -57,8 +54,9 @@ void aerie_hamming_rows(const uint64_t *q, const void *rows, size_t row_bytes, s
 /// gets the same number of results, min(k, count), which is returned.
 ///
 /// The AVX-512 path holds 16 queries in registers, loads each row once per block of 16 and
-/// reduces the 16 popcount vectors together; the others score one row against 4 queries with
-/// scalar POPCNT. All keep a bounded max-heap per query and test each distance against its
+/// reduces the 16 popcount vectors together (a few queries left over, or a single one, reduce
+/// eight rows at a time instead); the others score one row against 4 queries with scalar
+/// POPCNT. All keep a bounded max-heap per query and test each distance against its
 /// root first, so heap work is rare.
 size_t aerie_hamming_knn(const uint64_t *queries, size_t nq, size_t words,
                          const void *rows, size_t row_bytes, size_t count, int64_t first_id,
