@@ -120,6 +120,46 @@ func rows(_ flat: [Float], _ d: Int) -> [[Float]] {
         }
     }
 
+    @Test func manyPiecesGiveTheOnePieceResult() throws {
+        // 20000 rows: 3 threads cut them into 9 pieces; every row repeats 50 rows later, so
+        // equal scores straddle pieces. One thread scans everything in one piece.
+        var rng = SeededGenerator(seed: 2024)
+        let d = 16
+        let distinct = rng.vectors(50, d)
+        var data = [Float]()
+        for r in 0..<20000 {
+            let source = (r * 7) % 50 * d
+            data.append(contentsOf: distinct[source..<(source + d)])
+        }
+        let queries = (0..<6).map { _ in rng.vectors(1, d) }
+        let one = ScoringEngine(threads: 1), many = ScoringEngine(threads: 3)
+        #expect(ScoringEngine.RowSplit(rows: 20000, threads: 3).pieces == 9)
+        for type in VectorType.allCases {
+            let matrix = VectorMatrix(type, from: data, dimension: d)
+            let metrics: [Metric] = type == .binary ? [.hamming] : [.cosine, .euclidean, .cityblock]
+            for metric in metrics {
+                for query in queries {
+                    #expect(try one.search(query, in: matrix, k: 12, metric: metric) == many.search(query, in: matrix, k: 12, metric: metric),
+                            "\(type) \(metric)")
+                }
+                // The batched cosine and euclidean paths go through sgemm, not through pieces.
+                if metric == .hamming || metric == .cityblock {
+                    let a = try one.search(batch: queries, in: matrix, k: 12, metric: metric)
+                    let b = try many.search(batch: queries, in: matrix, k: 12, metric: metric)
+                    #expect(a == b, "\(type) \(metric) batch")
+                }
+            }
+            if type == .float32 {
+                // The float16-shadow prefilter runs on pieces too.
+                let shadowed = VectorMatrix(float32: data, dimension: d)
+                shadowed.prepareHalfShadow()
+                for query in queries {
+                    #expect(try one.search(query, in: matrix, k: 12, metric: .cosine) == many.search(query, in: shadowed, k: 12, metric: .cosine))
+                }
+            }
+        }
+    }
+
     @Test func tiesGoToTheLowerId() throws {
         // Rows 0...9999 with only three distinct values: massive exact ties across threads.
         let d = 4

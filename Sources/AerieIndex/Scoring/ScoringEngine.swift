@@ -5,8 +5,8 @@ import Foundation
 
 /// Exact brute-force nearest-neighbour search over a ``VectorMatrix``.
 ///
-/// A single query scans the rows once, split into one contiguous chunk per thread; each thread
-/// keeps a bounded heap of its best `k` and the heaps are merged at the end. A batch of queries
+/// A single query scans the rows once, cut into contiguous pieces that the threads take as they
+/// free up; each piece keeps a bounded heap of its best `k` and the heaps are merged at the end. A batch of queries
 /// on float vectors with cosine or euclidean scoring goes through `sgemm` block by block (the
 /// matrix is read once for the whole batch); binary codes, single or batched, go through
 /// AerieKernels' Hamming k-nearest kernel (threads split the rows); the other batched cases scan
@@ -21,6 +21,35 @@ public struct ScoringEngine: Sendable {
     static let batchBlockRows = 4096
     /// Below this many rows per thread, extra threads cost more than they save.
     static let minimumRowsPerThread = 2048
+    /// Pieces per thread of a scan's rows: threads take pieces as they free up (see
+    /// ``parallelPieces(_:workers:_:)``), so a thread slowed by another process costs at most a
+    /// piece's worth of waiting.
+    static let piecesPerThread = 8
+
+    /// How a scan over `n` rows is cut: `pieces` contiguous ranges of about `pieceRows` rows,
+    /// taken by `workers` threads.
+    struct RowSplit {
+        let rows: Int
+        let workers: Int
+        let pieces: Int
+        let pieceRows: Int
+
+        init(rows n: Int, threads: Int) {
+            rows = n
+            workers = max(1, min(threads, n / ScoringEngine.minimumRowsPerThread))
+            pieces = workers == 1 ? 1 : max(workers, min(workers * ScoringEngine.piecesPerThread, n / ScoringEngine.minimumRowsPerThread))
+            pieceRows = (n + pieces - 1) / pieces
+        }
+
+        /// The rows of piece `p` (empty for a piece past the end).
+        func range(_ p: Int) -> Range<Int> {
+            let start = min(rows, p * pieceRows)
+            return start..<min(rows, start + pieceRows)
+        }
+
+        /// Runs `body(piece)` for every piece on the workers.
+        func run(_ body: (Int) -> Void) { parallelPieces(pieces, workers: workers, body) }
+    }
 
     /// - Parameter threads: threads per search, default the number of active cores.
     public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
@@ -48,22 +77,19 @@ public struct ScoringEngine: Sendable {
                 prefilteredCosine(bytes.assumingMemoryBound(to: Float.self), matrix, shadow, k: k)
             }
         }
-        let threadCount = max(1, min(threads, n / ScoringEngine.minimumRowsPerThread))
-        let chunk = (n + threadCount - 1) / threadCount
-        let heaps = UnsafeMutableBufferPointer<TopK>.allocate(capacity: threadCount)
+        let split = RowSplit(rows: n, threads: threads)
+        let heaps = UnsafeMutableBufferPointer<TopK>.allocate(capacity: split.pieces)
         heaps.initialize(repeating: TopK(k: k))
         defer { heaps.deinitialize().deallocate() }
         prepared.withUnsafeBytes { queryBytes in
             guard let q = queryBytes.baseAddress else { return }
-            let scan = { (t: Int) in
-                let start = t * chunk
-                let end = min(n, start + chunk)
-                guard start < end else { return }
+            split.run { p in
+                let rows = split.range(p)
+                guard !rows.isEmpty else { return }
                 var heap = TopK(k: k)
-                ScoringEngine.scan(q, matrix, metric, rows: start..<end, into: &heap)
-                heaps[t] = heap
+                ScoringEngine.scan(q, matrix, metric, rows: rows, into: &heap)
+                heaps[p] = heap
             }
-            parallelFor(threadCount, scan)
         }
         return TopK.merge(Array(heaps), k: k).map { Hit(id: $0.id, score: ScoringEngine.score(key: $0.key, metric)) }
     }
@@ -100,19 +126,18 @@ public struct ScoringEngine: Sendable {
         guard let qBase = q.baseAddress else { return [] }
         let n = matrix.count
         let d = matrix.dimension
-        let threadCount = max(1, min(threads, n / ScoringEngine.minimumRowsPerThread))
-        let chunk = (n + threadCount - 1) / threadCount
+        let split = RowSplit(rows: n, threads: threads)
         let keys16 = UnsafeMutablePointer<Float>.allocate(capacity: n)
         defer { keys16.deallocate() }
-        let heaps = UnsafeMutableBufferPointer<TopK>.allocate(capacity: threadCount)
+        let heaps = UnsafeMutableBufferPointer<TopK>.allocate(capacity: split.pieces)
         heaps.initialize(repeating: TopK(k: k))
         defer { heaps.deinitialize().deallocate() }
         let halfBase = UnsafeRawPointer(shadow.base)
         return matrix.inverseNorms.withUnsafeBufferPointer { inv in
             shadow.keySlack.withUnsafeBufferPointer { slack in
-                parallelFor(threadCount) { t in
-                    let end = min(n, (t + 1) * chunk)
-                    var start = t * chunk
+                split.run { p in
+                    let end = split.range(p).upperBound
+                    var start = split.range(p).lowerBound
                     var heap = TopK(k: k)
                     while start < end {
                         let count = min(ScoringEngine.kernelBlockRows, end - start)
@@ -126,7 +151,7 @@ public struct ScoringEngine: Sendable {
                         }
                         start += count
                     }
-                    heaps[t] = heap
+                    heaps[p] = heap
                 }
                 let best = TopK.merge(Array(heaps), k: k)
                 let bound = best.count == k ? best[k - 1].key : Float.infinity
@@ -283,14 +308,12 @@ public struct ScoringEngine: Sendable {
 
     // MARK: Batched paths
 
-    /// Every query against each block of rows while the block is in cache; threads split the rows.
+    /// Every query against each block of rows while the block is in cache; threads take pieces of the rows.
     private func scanBatch(_ queries: [[UInt8]], _ matrix: VectorMatrix, k: Int, metric: Metric) -> [TopK] {
-        let n = matrix.count
-        let threadCount = max(1, min(threads, n / ScoringEngine.minimumRowsPerThread))
-        let chunk = (n + threadCount - 1) / threadCount
-        let perThread = UnsafeMutableBufferPointer<[TopK]>.allocate(capacity: threadCount)
-        perThread.initialize(repeating: [])
-        defer { perThread.deinitialize().deallocate() }
+        let split = RowSplit(rows: matrix.count, threads: threads)
+        let perPiece = UnsafeMutableBufferPointer<[TopK]>.allocate(capacity: split.pieces)
+        perPiece.initialize(repeating: [])
+        defer { perPiece.deinitialize().deallocate() }
         let block = 256
         // The queries' bytes in one buffer, so the inner loop takes plain pointers.
         let queryBytes = queries.first?.count ?? 0
@@ -301,12 +324,12 @@ public struct ScoringEngine: Sendable {
                 if let source = bytes.baseAddress { (packed + qi * queryBytes).copyMemory(from: source, byteCount: queryBytes) }
             }
         }
-        let work = { (t: Int) in
+        split.run { p in
             let heaps = UnsafeMutableBufferPointer<TopK>.allocate(capacity: queries.count)
             heaps.initialize(repeating: TopK(k: k))
             defer { heaps.deinitialize().deallocate() }
-            let end = min(n, (t + 1) * chunk)
-            var start = t * chunk
+            let end = split.range(p).upperBound
+            var start = split.range(p).lowerBound
             while start < end {
                 let rows = start..<min(end, start + block)
                 for qi in 0..<queries.count {
@@ -314,28 +337,25 @@ public struct ScoringEngine: Sendable {
                 }
                 start += block
             }
-            perThread[t] = Array(heaps)
+            perPiece[p] = Array(heaps)
         }
-        parallelFor(threadCount, work)
         return queries.indices.map { qi in
             var merged = TopK(k: k)
-            for t in 0..<threadCount where !perThread[t].isEmpty {
-                for (key, id) in zip(perThread[t][qi].keys, perThread[t][qi].ids) { merged.offer(key: key, id: id) }
+            for p in 0..<split.pieces where !perPiece[p].isEmpty {
+                for (key, id) in zip(perPiece[p][qi].keys, perPiece[p][qi].ids) { merged.offer(key: key, id: id) }
             }
             return merged
         }
     }
 
-    /// Hamming search for binary queries, one or a batch: each thread runs AerieKernels' batched
-    /// k-nearest kernel (many queries per loaded row, or for a few queries several rows per
-    /// reduction; a heap per query) over its own range of rows, and the threads' lists are merged
-    /// per query.
+    /// Hamming search for binary queries, one or a batch: AerieKernels' batched k-nearest kernel
+    /// (many queries per loaded row, or for a few queries several rows per reduction; a heap per
+    /// query) runs on each piece of the rows, and the pieces' lists are merged per query.
     private func hammingBatch(_ queries: [[UInt8]], _ matrix: VectorMatrix, k: Int) -> [TopK] {
         let n = matrix.count
         let nq = queries.count
         let words = VectorType.binaryWords(dimension: matrix.dimension)
-        let threadCount = max(1, min(threads, n / ScoringEngine.minimumRowsPerThread))
-        let chunk = (n + threadCount - 1) / threadCount
+        let split = RowSplit(rows: n, threads: threads)
         let packed = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, nq * words))
         defer { packed.deallocate() }
         for (qi, query) in queries.enumerated() {
@@ -344,24 +364,23 @@ public struct ScoringEngine: Sendable {
                 UnsafeMutableRawPointer(packed + qi * words).copyMemory(from: source, byteCount: words * 8)
             }
         }
-        let distances = UnsafeMutablePointer<UInt32>.allocate(capacity: threadCount * nq * k)
+        let distances = UnsafeMutablePointer<UInt32>.allocate(capacity: split.pieces * nq * k)
         defer { distances.deallocate() }
-        let ids = UnsafeMutablePointer<Int64>.allocate(capacity: threadCount * nq * k)
+        let ids = UnsafeMutablePointer<Int64>.allocate(capacity: split.pieces * nq * k)
         defer { ids.deallocate() }
-        let found = UnsafeMutableBufferPointer<Int>.allocate(capacity: threadCount)
+        let found = UnsafeMutableBufferPointer<Int>.allocate(capacity: split.pieces)
         found.initialize(repeating: 0)
         defer { found.deallocate() }
-        parallelFor(threadCount) { t in
-            let start = min(n, t * chunk)
-            let end = min(n, start + chunk)
-            found[t] = aerie_hamming_knn(packed, nq, words, matrix.base + start * matrix.rowBytes, matrix.rowBytes,
-                                         end - start, Int64(start), k, distances + t * nq * k, ids + t * nq * k)
+        split.run { p in
+            let rows = split.range(p)
+            found[p] = aerie_hamming_knn(packed, nq, words, matrix.base + rows.lowerBound * matrix.rowBytes, matrix.rowBytes,
+                                         rows.count, Int64(rows.lowerBound), k, distances + p * nq * k, ids + p * nq * k)
         }
         return (0..<nq).map { qi in
             var merged = TopK(k: k)
-            for t in 0..<threadCount {
-                let offset = (t * nq + qi) * k
-                for i in 0..<found[t] { merged.offer(key: Float(distances[offset + i]), id: Int(ids[offset + i])) }
+            for p in 0..<split.pieces {
+                let offset = (p * nq + qi) * k
+                for i in 0..<found[p] { merged.offer(key: Float(distances[offset + i]), id: Int(ids[offset + i])) }
             }
             return merged
         }
