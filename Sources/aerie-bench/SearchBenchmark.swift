@@ -34,7 +34,7 @@ struct SearchBenchmark: ParsableCommand {
         let rowCounts = sizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !rowCounts.isEmpty else { throw ValidationError("--sizes needs row counts, e.g. 100000,1000000") }
         let engine = ScoringEngine(threads: threads)
-        print("search benchmark: d=\(dimension), threads=\(threads), batch=\(batch), best of \(repeats)")
+        print("search benchmark: d=\(dimension), threads=\(threads), batch=\(batch), best of \(repeats); kernels: \(ScoringEngine.kernelPaths)")
         var ours: [String: Double] = [:]
         var share: BandwidthShare?
         for n in rowCounts {

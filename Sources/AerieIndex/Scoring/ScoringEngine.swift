@@ -51,6 +51,13 @@ public struct ScoringEngine: Sendable {
         func run(_ body: (Int) -> Void) { parallelPieces(pieces, workers: workers, body) }
     }
 
+    /// The kernel paths in use on this CPU, for benchmark reports: "portable",
+    /// "AVX2/FMA/F16C/POPCNT", with "+ AVX-512 VPOPCNTDQ (Hamming)" where it applies.
+    public static var kernelPaths: String {
+        guard Kernels.accelerated else { return "portable" }
+        return aerie_kernels_avx512_popcount() != 0 ? "AVX2/FMA/F16C/POPCNT + AVX-512 VPOPCNTDQ (Hamming)" : "AVX2/FMA/F16C/POPCNT"
+    }
+
     /// - Parameter threads: threads per search, default the number of active cores.
     public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.threads = max(1, threads)
