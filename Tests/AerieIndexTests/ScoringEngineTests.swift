@@ -91,6 +91,75 @@ func rows(_ flat: [Float], _ d: Int) -> [[Float]] {
         #expect(fast.map { Double($0.score) } == slow.map(\.score))
     }
 
+    @Test(arguments: [8, 64, 100, 512, 600] as [Int])
+    func batchedHammingMatchesReference(dimension d: Int) throws {
+        var rng = SeededGenerator(seed: 77 + UInt64(d))
+        // 4500 rows: two threads of the engine, each with its own range and heaps to merge.
+        let n = 4500
+        var data = rng.vectors(n, d)
+        // Exact duplicates, so that equal distances straddle the threads' ranges.
+        for r in stride(from: 2300, to: n, by: 500) { for j in 0..<d { data[r * d + j] = data[(r - 2290) * d + j] } }
+        let matrix = VectorMatrix(binaryFrom: data, dimension: d)
+        let queries = (0..<19).map { qi in qi % 4 == 0 ? Array(data[(qi * 5 * d)..<((qi * 5 + 1) * d)]) : rng.vectors(1, d) }
+        let codes = BinaryCodes.encode(data, dimension: d)
+        let words = VectorType.binaryWords(dimension: d)
+        for k in [1, 10, 40] {
+            let batched = try ScoringEngine(threads: 2).search(batch: queries, in: matrix, k: k, metric: .hamming)
+            for (qi, query) in queries.enumerated() {
+                let q = BinaryCodes.encode(query, dimension: d)
+                let expected = q.withUnsafeBytes { qb in
+                    codes.withUnsafeBytes { xb -> [Hit] in
+                        guard let qp = qb.baseAddress, let xp = xb.baseAddress else { return [] }
+                        return (0..<n).map { Hit(id: $0, score: Float(Kernels.hamming(qp, xp + $0 * words * 8, words))) }
+                            .sorted { $0.score != $1.score ? $0.score < $1.score : $0.id < $1.id }
+                            .prefix(k).map { $0 }
+                    }
+                }
+                #expect(batched[qi] == expected, "d \(d) k \(k) query \(qi)")
+            }
+        }
+    }
+
+    @Test func manyPiecesGiveTheOnePieceResult() throws {
+        // 20000 rows: 3 threads cut them into 9 pieces; every row repeats 50 rows later, so
+        // equal scores straddle pieces. One thread scans everything in one piece.
+        var rng = SeededGenerator(seed: 2024)
+        let d = 16
+        let distinct = rng.vectors(50, d)
+        var data = [Float]()
+        for r in 0..<20000 {
+            let source = (r * 7) % 50 * d
+            data.append(contentsOf: distinct[source..<(source + d)])
+        }
+        let queries = (0..<6).map { _ in rng.vectors(1, d) }
+        let one = ScoringEngine(threads: 1), many = ScoringEngine(threads: 3)
+        #expect(ScoringEngine.RowSplit(rows: 20000, threads: 3).pieces == 9)
+        for type in VectorType.allCases {
+            let matrix = VectorMatrix(type, from: data, dimension: d)
+            let metrics: [Metric] = type == .binary ? [.hamming] : [.cosine, .euclidean, .cityblock]
+            for metric in metrics {
+                for query in queries {
+                    #expect(try one.search(query, in: matrix, k: 12, metric: metric) == many.search(query, in: matrix, k: 12, metric: metric),
+                            "\(type) \(metric)")
+                }
+                // The batched cosine and euclidean paths go through sgemm, not through pieces.
+                if metric == .hamming || metric == .cityblock {
+                    let a = try one.search(batch: queries, in: matrix, k: 12, metric: metric)
+                    let b = try many.search(batch: queries, in: matrix, k: 12, metric: metric)
+                    #expect(a == b, "\(type) \(metric) batch")
+                }
+            }
+            if type == .float32 {
+                // The float16-shadow prefilter runs on pieces too.
+                let shadowed = VectorMatrix(float32: data, dimension: d)
+                shadowed.prepareHalfShadow()
+                for query in queries {
+                    #expect(try one.search(query, in: matrix, k: 12, metric: .cosine) == many.search(query, in: shadowed, k: 12, metric: .cosine))
+                }
+            }
+        }
+    }
+
     @Test func tiesGoToTheLowerId() throws {
         // Rows 0...9999 with only three distinct values: massive exact ties across threads.
         let d = 4

@@ -4,7 +4,7 @@ import AerieKernels
 /// vector registers, a scalar tail for dimensions that are not multiples of 16.
 ///
 /// Every kernel has a slow, obvious twin in the test target (`ReferenceScoring`). On CPUs with
-/// AVX2, FMA, F16C and POPCNT the engine scores fp32 cosine, fp16 and binary rows with the C
+/// AVX2, FMA, F16C and POPCNT the engine scores fp32 cosine and fp16 rows with the C
 /// kernels of AerieKernels instead (see `ScoringEngine.scanAccelerated`); these Swift kernels are
 /// then their twins in the tests, and the path everywhere else.
 enum Kernels {
@@ -118,7 +118,8 @@ enum Kernels {
 
     // MARK: binary codes
 
-    /// Number of differing bits between two codes of `words` 64-bit words.
+    /// Number of differing bits between two codes of `words` 64-bit words: the twin of
+    /// AerieKernels' `aerie_hamming_knn` in the tests (binary search always runs the C kernel).
     @inline(__always)
     static func hamming(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ words: Int) -> Int {
         var count = 0

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Runs `body(0..<iterations)` on the global concurrent queue and waits for all of them.
 ///
@@ -12,6 +13,35 @@ func parallelFor(_ iterations: Int, _ body: (Int) -> Void) {
     withoutActuallyEscaping(body) { escapable in
         let box = UncheckedSendable(value: escapable)
         DispatchQueue.concurrentPerform(iterations: iterations) { box.value($0) }
+    }
+}
+
+/// Runs `body(piece)` for every piece in `0..<pieces` on at most `workers` threads, each worker
+/// taking the next piece as soon as it has finished one.
+///
+/// On a shared machine a thread that another process slows down then takes fewer pieces, where a
+/// fixed share per thread would hold the whole call up until the slowest share is done.
+func parallelPieces(_ pieces: Int, workers: Int, _ body: (Int) -> Void) {
+    let next = PieceCounter()
+    parallelFor(max(1, min(workers, pieces))) { _ in
+        while true {
+            let piece = next.take()
+            guard piece < pieces else { return }
+            body(piece)
+        }
+    }
+}
+
+/// Hands out 0, 1, 2, … to the workers of ``parallelPieces(_:workers:_:)``.
+private final class PieceCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func take() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value - 1
     }
 }
 

@@ -5,11 +5,12 @@ import Foundation
 
 /// Exact brute-force nearest-neighbour search over a ``VectorMatrix``.
 ///
-/// A single query scans the rows once, split into one contiguous chunk per thread; each thread
-/// keeps a bounded heap of its best `k` and the heaps are merged at the end. A batch of queries
+/// A single query scans the rows once, cut into contiguous pieces that the threads take as they
+/// free up; each piece keeps a bounded heap of its best `k` and the heaps are merged at the end. A batch of queries
 /// on float vectors with cosine or euclidean scoring goes through `sgemm` block by block (the
-/// matrix is read once for the whole batch); the other batched cases scan each block of rows
-/// for every query while it is in cache.
+/// matrix is read once for the whole batch); binary codes, single or batched, go through
+/// AerieKernels' Hamming k-nearest kernel (threads split the rows); the other batched cases scan
+/// each block of rows for every query while it is in cache.
 ///
 /// Results are exact and deterministic: best first, equal scores ordered by lower row id.
 public struct ScoringEngine: Sendable {
@@ -20,6 +21,42 @@ public struct ScoringEngine: Sendable {
     static let batchBlockRows = 4096
     /// Below this many rows per thread, extra threads cost more than they save.
     static let minimumRowsPerThread = 2048
+    /// Pieces per thread of a scan's rows: threads take pieces as they free up (see
+    /// ``parallelPieces(_:workers:_:)``), so a thread slowed by another process costs at most a
+    /// piece's worth of waiting.
+    static let piecesPerThread = 8
+
+    /// How a scan over `n` rows is cut: `pieces` contiguous ranges of about `pieceRows` rows,
+    /// taken by `workers` threads.
+    struct RowSplit {
+        let rows: Int
+        let workers: Int
+        let pieces: Int
+        let pieceRows: Int
+
+        init(rows n: Int, threads: Int) {
+            rows = n
+            workers = max(1, min(threads, n / ScoringEngine.minimumRowsPerThread))
+            pieces = workers == 1 ? 1 : max(workers, min(workers * ScoringEngine.piecesPerThread, n / ScoringEngine.minimumRowsPerThread))
+            pieceRows = (n + pieces - 1) / pieces
+        }
+
+        /// The rows of piece `p` (empty for a piece past the end).
+        func range(_ p: Int) -> Range<Int> {
+            let start = min(rows, p * pieceRows)
+            return start..<min(rows, start + pieceRows)
+        }
+
+        /// Runs `body(piece)` for every piece on the workers.
+        func run(_ body: (Int) -> Void) { parallelPieces(pieces, workers: workers, body) }
+    }
+
+    /// The kernel paths in use on this CPU, for benchmark reports: "portable",
+    /// "AVX2/FMA/F16C/POPCNT", with "+ AVX-512 VPOPCNTDQ (Hamming)" where it applies.
+    public static var kernelPaths: String {
+        guard Kernels.accelerated else { return "portable" }
+        return aerie_kernels_avx512_popcount() != 0 ? "AVX2/FMA/F16C/POPCNT + AVX-512 VPOPCNTDQ (Hamming)" : "AVX2/FMA/F16C/POPCNT"
+    }
 
     /// - Parameter threads: threads per search, default the number of active cores.
     public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
@@ -39,27 +76,27 @@ public struct ScoringEngine: Sendable {
         guard k > 0 else { return [] }
         let prepared = prepare(query, for: matrix, metric: metric)
         let n = matrix.count
+        if matrix.type == .binary {
+            return hammingBatch([prepared], matrix, k: k)[0].sorted().map { Hit(id: $0.id, score: $0.key) }
+        }
         if metric == .cosine, Kernels.accelerated, k * 8 <= n, let shadow = matrix.halfShadow {
             return prepared.withUnsafeBytes { bytes in
                 prefilteredCosine(bytes.assumingMemoryBound(to: Float.self), matrix, shadow, k: k)
             }
         }
-        let threadCount = max(1, min(threads, n / ScoringEngine.minimumRowsPerThread))
-        let chunk = (n + threadCount - 1) / threadCount
-        let heaps = UnsafeMutableBufferPointer<TopK>.allocate(capacity: threadCount)
+        let split = RowSplit(rows: n, threads: threads)
+        let heaps = UnsafeMutableBufferPointer<TopK>.allocate(capacity: split.pieces)
         heaps.initialize(repeating: TopK(k: k))
         defer { heaps.deinitialize().deallocate() }
         prepared.withUnsafeBytes { queryBytes in
             guard let q = queryBytes.baseAddress else { return }
-            let scan = { (t: Int) in
-                let start = t * chunk
-                let end = min(n, start + chunk)
-                guard start < end else { return }
+            split.run { p in
+                let rows = split.range(p)
+                guard !rows.isEmpty else { return }
                 var heap = TopK(k: k)
-                ScoringEngine.scan(q, matrix, metric, rows: start..<end, into: &heap)
-                heaps[t] = heap
+                ScoringEngine.scan(q, matrix, metric, rows: rows, into: &heap)
+                heaps[p] = heap
             }
-            parallelFor(threadCount, scan)
         }
         return TopK.merge(Array(heaps), k: k).map { Hit(id: $0.id, score: ScoringEngine.score(key: $0.key, metric)) }
     }
@@ -75,7 +112,9 @@ public struct ScoringEngine: Sendable {
         guard k > 0 else { return queries.map { _ in [] } }
         let prepared = queries.map { prepare($0, for: matrix, metric: metric) }
         let heaps: [TopK]
-        if matrix.type != .binary, metric == .cosine || metric == .euclidean {
+        if matrix.type == .binary {
+            heaps = hammingBatch(prepared, matrix, k: k)
+        } else if metric == .cosine || metric == .euclidean {
             heaps = gemmBatch(prepared, matrix, k: k, metric: metric)
         } else {
             heaps = scanBatch(prepared, matrix, k: k, metric: metric)
@@ -94,19 +133,18 @@ public struct ScoringEngine: Sendable {
         guard let qBase = q.baseAddress else { return [] }
         let n = matrix.count
         let d = matrix.dimension
-        let threadCount = max(1, min(threads, n / ScoringEngine.minimumRowsPerThread))
-        let chunk = (n + threadCount - 1) / threadCount
+        let split = RowSplit(rows: n, threads: threads)
         let keys16 = UnsafeMutablePointer<Float>.allocate(capacity: n)
         defer { keys16.deallocate() }
-        let heaps = UnsafeMutableBufferPointer<TopK>.allocate(capacity: threadCount)
+        let heaps = UnsafeMutableBufferPointer<TopK>.allocate(capacity: split.pieces)
         heaps.initialize(repeating: TopK(k: k))
         defer { heaps.deinitialize().deallocate() }
         let halfBase = UnsafeRawPointer(shadow.base)
         return matrix.inverseNorms.withUnsafeBufferPointer { inv in
             shadow.keySlack.withUnsafeBufferPointer { slack in
-                parallelFor(threadCount) { t in
-                    let end = min(n, (t + 1) * chunk)
-                    var start = t * chunk
+                split.run { p in
+                    let end = split.range(p).upperBound
+                    var start = split.range(p).lowerBound
                     var heap = TopK(k: k)
                     while start < end {
                         let count = min(ScoringEngine.kernelBlockRows, end - start)
@@ -120,7 +158,7 @@ public struct ScoringEngine: Sendable {
                         }
                         start += count
                     }
-                    heaps[t] = heap
+                    heaps[p] = heap
                 }
                 let best = TopK.merge(Array(heaps), k: k)
                 let bound = best.count == k ? best[k - 1].key : Float.infinity
@@ -182,7 +220,7 @@ public struct ScoringEngine: Sendable {
         }
     }
 
-    /// Scores `rows` against a prepared query and offers each to `heap`.
+    /// Scores `rows` of a float matrix against a prepared query and offers each to `heap`.
     static func scan(_ q: UnsafeRawPointer, _ matrix: VectorMatrix, _ metric: Metric, rows: Range<Int>, into heap: inout TopK) {
         let base = matrix.base
         let stride = matrix.rowBytes
@@ -222,9 +260,8 @@ public struct ScoringEngine: Sendable {
                     }
                 }
             }
-        case (.binary, .hamming):
-            let words = VectorType.binaryWords(dimension: d)
-            offerAll(rows, into: &heap) { Float(Kernels.hamming(q, base + $0 * stride, words)) }
+        case (.binary, _):
+            preconditionFailure("binary codes are searched by hammingBatch, not scan")
         default:
             preconditionFailure("metric \(metric) on \(matrix.type) passed validation")
         }
@@ -271,24 +308,6 @@ public struct ScoringEngine: Sendable {
                 }
             }
             return true
-        case (.binary, .hamming):
-            let qw = q.assumingMemoryBound(to: UInt64.self)
-            let words = VectorType.binaryWords(dimension: d)
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: kernelBlockRows) { scratch in
-                guard let out = scratch.baseAddress else { return }
-                var start = rows.lowerBound
-                while start < rows.upperBound {
-                    let count = min(kernelBlockRows, rows.upperBound - start)
-                    aerie_hamming_rows(qw, base + start * stride, stride, count, words, out)
-                    var threshold = heap.threshold
-                    for j in 0..<count {
-                        let key = Float(out[j])
-                        if key <= threshold { heap.offer(key: key, id: start + j); threshold = heap.threshold }
-                    }
-                    start += count
-                }
-            }
-            return true
         default:
             return false
         }
@@ -296,14 +315,12 @@ public struct ScoringEngine: Sendable {
 
     // MARK: Batched paths
 
-    /// Every query against each block of rows while the block is in cache; threads split the rows.
+    /// Every query against each block of rows while the block is in cache; threads take pieces of the rows.
     private func scanBatch(_ queries: [[UInt8]], _ matrix: VectorMatrix, k: Int, metric: Metric) -> [TopK] {
-        let n = matrix.count
-        let threadCount = max(1, min(threads, n / ScoringEngine.minimumRowsPerThread))
-        let chunk = (n + threadCount - 1) / threadCount
-        let perThread = UnsafeMutableBufferPointer<[TopK]>.allocate(capacity: threadCount)
-        perThread.initialize(repeating: [])
-        defer { perThread.deinitialize().deallocate() }
+        let split = RowSplit(rows: matrix.count, threads: threads)
+        let perPiece = UnsafeMutableBufferPointer<[TopK]>.allocate(capacity: split.pieces)
+        perPiece.initialize(repeating: [])
+        defer { perPiece.deinitialize().deallocate() }
         let block = 256
         // The queries' bytes in one buffer, so the inner loop takes plain pointers.
         let queryBytes = queries.first?.count ?? 0
@@ -314,12 +331,12 @@ public struct ScoringEngine: Sendable {
                 if let source = bytes.baseAddress { (packed + qi * queryBytes).copyMemory(from: source, byteCount: queryBytes) }
             }
         }
-        let work = { (t: Int) in
+        split.run { p in
             let heaps = UnsafeMutableBufferPointer<TopK>.allocate(capacity: queries.count)
             heaps.initialize(repeating: TopK(k: k))
             defer { heaps.deinitialize().deallocate() }
-            let end = min(n, (t + 1) * chunk)
-            var start = t * chunk
+            let end = split.range(p).upperBound
+            var start = split.range(p).lowerBound
             while start < end {
                 let rows = start..<min(end, start + block)
                 for qi in 0..<queries.count {
@@ -327,13 +344,50 @@ public struct ScoringEngine: Sendable {
                 }
                 start += block
             }
-            perThread[t] = Array(heaps)
+            perPiece[p] = Array(heaps)
         }
-        parallelFor(threadCount, work)
         return queries.indices.map { qi in
             var merged = TopK(k: k)
-            for t in 0..<threadCount where !perThread[t].isEmpty {
-                for (key, id) in zip(perThread[t][qi].keys, perThread[t][qi].ids) { merged.offer(key: key, id: id) }
+            for p in 0..<split.pieces where !perPiece[p].isEmpty {
+                for (key, id) in zip(perPiece[p][qi].keys, perPiece[p][qi].ids) { merged.offer(key: key, id: id) }
+            }
+            return merged
+        }
+    }
+
+    /// Hamming search for binary queries, one or a batch: AerieKernels' batched k-nearest kernel
+    /// (many queries per loaded row, or for a few queries several rows per reduction; a heap per
+    /// query) runs on each piece of the rows, and the pieces' lists are merged per query.
+    private func hammingBatch(_ queries: [[UInt8]], _ matrix: VectorMatrix, k: Int) -> [TopK] {
+        let n = matrix.count
+        let nq = queries.count
+        let words = VectorType.binaryWords(dimension: matrix.dimension)
+        let split = RowSplit(rows: n, threads: threads)
+        let packed = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, nq * words))
+        defer { packed.deallocate() }
+        for (qi, query) in queries.enumerated() {
+            query.withUnsafeBytes { bytes in
+                guard let source = bytes.baseAddress else { return }
+                UnsafeMutableRawPointer(packed + qi * words).copyMemory(from: source, byteCount: words * 8)
+            }
+        }
+        let distances = UnsafeMutablePointer<UInt32>.allocate(capacity: split.pieces * nq * k)
+        defer { distances.deallocate() }
+        let ids = UnsafeMutablePointer<Int64>.allocate(capacity: split.pieces * nq * k)
+        defer { ids.deallocate() }
+        let found = UnsafeMutableBufferPointer<Int>.allocate(capacity: split.pieces)
+        found.initialize(repeating: 0)
+        defer { found.deallocate() }
+        split.run { p in
+            let rows = split.range(p)
+            found[p] = aerie_hamming_knn(packed, nq, words, matrix.base + rows.lowerBound * matrix.rowBytes, matrix.rowBytes,
+                                         rows.count, Int64(rows.lowerBound), k, distances + p * nq * k, ids + p * nq * k)
+        }
+        return (0..<nq).map { qi in
+            var merged = TopK(k: k)
+            for p in 0..<split.pieces {
+                let offset = (p * nq + qi) * k
+                for i in 0..<found[p] { merged.offer(key: Float(distances[offset + i]), id: Int(ids[offset + i])) }
             }
             return merged
         }
