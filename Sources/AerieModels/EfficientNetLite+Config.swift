@@ -36,6 +36,20 @@ public struct EfficientNetLiteConfig: Sendable, Equatable {
     /// The embedding's length: the head's channels.
     public var dimension: Int { headChannels }
 
+    /// The blocks that end a stage (the next block changes width, or none follows): their
+    /// outputs are pooled by ``EfficientNetLiteEncoder/Pooling/multiLevel``.
+    public var stageEnds: [Int] {
+        blocks.indices.filter { $0 + 1 == blocks.count || blocks[$0 + 1].outputChannels != blocks[$0].outputChannels }
+    }
+
+    /// The embedding's width under `pooling`.
+    public func dimension(_ pooling: EfficientNetLiteEncoder.Pooling) -> Int {
+        switch pooling {
+        case .final: headChannels
+        case .multiLevel: stageEnds.reduce(headChannels) { $0 + blocks[$1].outputChannels }
+        }
+    }
+
     /// The stages of EfficientNet-B0/Lite before scaling: (repeats, kernel, stride, expand, in, out).
     static let baseStages: [(repeats: Int, kernel: Int, stride: Int, expand: Int, input: Int, output: Int)] = [
         (1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24), (2, 5, 2, 6, 24, 40), (3, 3, 2, 6, 40, 80),

@@ -32,8 +32,21 @@ public enum EfficientNetLiteError: Error, Equatable, CustomStringConvertible {
 /// Images are encoded in chunks of ``maxBatch`` so scratch memory stays bounded; the scratch
 /// buffers for a chunk size are allocated once and reused.
 public struct EfficientNetLiteEncoder: ImageEncoding {
+    /// What the embedding is made of.
+    public enum Pooling: String, Sendable, CaseIterable {
+        /// The global average pool of the head's 1280 channels (the ImageNet classifier's input).
+        case final
+        /// Multi-level features: the global average pool of every stage's output (the last
+        /// block of each run of blocks with the same width: 16, 24, 40, 80, 112, 192 and 320
+        /// channels for Lite0), followed by the head's 1280. Mid-level channels keep texture and
+        /// layout (roads, water, roofs) that the ImageNet head abstracts away; on aerial captions
+        /// they retrieve better (see docs/training-log.md).
+        case multiLevel = "multilevel"
+    }
+
     public let identity: ModelIdentity
     public let config: EfficientNetLiteConfig
+    public let pooling: Pooling
     public let preprocessor: ImagePreprocessor
     let weights: EfficientNetLiteWeights
     let workspaces = WorkspaceCache()
@@ -46,7 +59,7 @@ public struct EfficientNetLiteEncoder: ImageEncoding {
     /// - Parameter verifyHash: hash the weights file against the card first.
     /// - Throws: ``ModelStoreError``, ``SafeTensorsError`` or ``EfficientNetLiteError``, naming the
     ///   file and what is wrong.
-    public init(store: ModelStore, name: String, verifyHash: Bool = true) throws {
+    public init(store: ModelStore, name: String, pooling: Pooling = .final, verifyHash: Bool = true) throws {
         guard let config = EfficientNetLiteConfig.named(name) else { throw EfficientNetLiteError.unknownModel(name: name) }
         let card = verifyHash ? try store.verify(name) : try store.card(name)
         if let size = card.architecture["image_size"]?.int, size != config.resolution {
@@ -54,25 +67,30 @@ public struct EfficientNetLiteEncoder: ImageEncoding {
                                                       card: "\(size)", expected: "\(config.resolution)")
         }
         let file = try SafeTensorsFile(contentsOf: store.weightsURL(name))
-        try self.init(config: config, file: file,
-                      identity: ModelIdentity(name: name, weightsSHA256: card.weightsSHA256, dimension: config.dimension))
+        let encoderName = pooling == .final ? name : "\(name)-\(pooling.rawValue)"
+        try self.init(config: config, file: file, pooling: pooling,
+                      identity: ModelIdentity(name: encoderName, weightsSHA256: card.weightsSHA256,
+                                              dimension: config.dimension(pooling)))
     }
 
     /// Builds the encoder from a weights file already opened.
     ///
     /// - Throws: ``EfficientNetLiteError/weightsDoNotMatchConfig(path:problems:)`` listing every mismatch.
-    public init(config: EfficientNetLiteConfig, file: SafeTensorsFile, identity: ModelIdentity) throws {
+    public init(config: EfficientNetLiteConfig, file: SafeTensorsFile, pooling: Pooling = .final,
+                identity: ModelIdentity) throws {
         let problems = config.problems(in: file)
         guard problems.isEmpty else { throw EfficientNetLiteError.weightsDoNotMatchConfig(path: file.path, problems: problems) }
+        precondition(identity.dimension == config.dimension(pooling), "identity dimension does not match the pooling")
         self.config = config
+        self.pooling = pooling
         self.identity = identity
         self.preprocessor = .imageNet(resolution: config.resolution)
         self.weights = try EfficientNetLiteWeights(config: config, file: file)
     }
 
-    /// Embeddings of `images`, in order: `[images.count, 1280]`.
+    /// Embeddings of `images`, in order: `[images.count, identity.dimension]`.
     public func encode(_ images: [RGBAImage]) throws -> Tensor {
-        encodeInChunks(images, maxBatch: maxBatch, dimension: config.dimension) { features(preprocessor.tensor($0)) }
+        encodeInChunks(images, maxBatch: maxBatch, dimension: identity.dimension) { features(preprocessor.tensor($0)) }
     }
 
     /// Runs the network on preprocessed images.
@@ -81,13 +99,13 @@ public struct EfficientNetLiteEncoder: ImageEncoding {
     ///   - input: `(n, resolution, resolution, 3)` NHWC, as ``ImagePreprocessor`` makes it.
     ///   - observe: when given, called with a copy of the activations (NHWC) after the stages
     ///     `stem`, `block<i>` for every block, and `head`; for tests against the reference.
-    /// - Returns: the pooled features `(n, 1280)`.
+    /// - Returns: the pooled features `(n, identity.dimension)` (see ``Pooling``).
     public func features(_ input: Tensor, observe: ((String, Tensor) -> Void)? = nil) -> Tensor {
         let r = config.resolution
         precondition(input.shape.count == 4 && Array(input.shape[1...]) == [r, r, 3],
                      "expected (n, \(r), \(r), 3) input, got \(input.shape)")
         let n = input.shape[0]
-        var output = Tensor(zeros: [n, config.dimension])
+        var output = Tensor(zeros: [n, config.dimension(pooling)])
         workspaces.withWorkspace(batch: n, config: config) { ws in
             input.data.withUnsafeBufferPointer { x in
                 output.data.withUnsafeMutableBufferPointer { o in
@@ -109,6 +127,20 @@ public struct EfficientNetLiteEncoder: ImageEncoding {
         }
         var x = ws.a, spare = ws.b
         let expanded = ws.c, depthwise = ws.d
+        let width = config.dimension(pooling)
+        let stageEnds = pooling == .multiLevel ? config.stageEnds : []
+        var column = 0  // where the next pooled stage goes in each output row
+        var pooled = [Float](repeating: 0, count: n * config.headChannels)
+        func pool(_ buffer: UnsafeMutablePointer<Float>, pixels: Int, channels: Int) {
+            pooled.withUnsafeMutableBufferPointer { p in
+                guard let base = p.baseAddress else { return }
+                Convolution.globalAveragePool(buffer, batch: n, pixels: pixels, channels: channels, output: base)
+                for image in 0..<n {
+                    (output + image * width + column).update(from: base + image * channels, count: channels)
+                }
+            }
+            column += channels
+        }
 
         // Stem: (n, r, r, 3) -> (n, r/2, r/2, 32), 3×3 stride 2, ReLU6.
         let stemGeometry = ConvolutionGeometry.same(batch: n, height: config.resolution, width: config.resolution, kernel: 3, stride: 2)
@@ -138,12 +170,14 @@ public struct EfficientNetLiteEncoder: ImageEncoding {
                 swap(&x, &spare)
             }
             report("block\(index)", x, side: side, channels: block.outputChannels)
+            if stageEnds.contains(index) { pool(x, pixels: side * side, channels: block.outputChannels) }
         }
 
         // Head: (P, c) -> (P, 1280), ReLU6; then the mean over each image's pixels.
         weights.head.pointwise(x, pixels: n * side * side, activation: .relu6, output: spare)
         report("head", spare, side: side, channels: config.headChannels)
-        Convolution.globalAveragePool(spare, batch: n, pixels: side * side, channels: config.headChannels, output: output)
+        pool(spare, pixels: side * side, channels: config.headChannels)
+        precondition(column == width, "pooled \(column) values per image, expected \(width)")
     }
 }
 

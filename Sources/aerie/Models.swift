@@ -63,7 +63,7 @@ struct Models: AsyncParsableCommand {
             let store = ModelStore(explicit: models)
             print("models in \(TerminalText.sanitizedPath(store.root))")
             let installed = store.list()
-            let known = Set(ModelRegistry.names)
+            let known = Set(ModelRegistry.entries.map(\.weights))
             for (name, result) in installed {
                 let label = TerminalText.sanitize(name)
                 switch result {
@@ -82,7 +82,9 @@ struct Models: AsyncParsableCommand {
                     print("  \(label)  broken: \(TerminalText.sanitize("\(error)"))")
                 }
             }
-            let missing = ModelRegistry.entries.filter { entry in !installed.contains { $0.name == entry.name } }
+            let missing = ModelRegistry.entries.filter { entry in
+                entry.name == entry.weights && !installed.contains { $0.name == entry.weights }
+            }
             for entry in missing {
                 print("  \(entry.name.padding(toLength: 20, withPad: " ", startingAt: 0)) not installed (aerie models install\(entry.optional ? " --with-geoembed" : ""))")
             }

@@ -20,22 +20,19 @@ struct Train: AsyncParsableCommand {
             """
     )
 
-    enum Backbone: String, ExpressibleByArgument, CaseIterable {
-        case lite0 = "efficientnet-lite0"
-        case lite2 = "efficientnet-lite2"
-        case both = "lite0+lite2"
-        case geoembed = "geoembed"
-        case lite0Geoembed = "lite0+geoembed"
-
-        var encoderNames: [String] {
-            switch self {
-            case .lite0: ["efficientnet-lite0"]
-            case .lite2: ["efficientnet-lite2"]
-            case .both: ["efficientnet-lite0", "efficientnet-lite2"]
-            case .geoembed: ["geoembed"]
-            case .lite0Geoembed: ["efficientnet-lite0", "geoembed"]
-            }
+    /// Image encoders whose features are concatenated, written `a+b`: registry names
+    /// (`efficientnet-lite0`, `efficientnet-lite2-multilevel`, `geoembed`, …) or the short forms
+    /// `lite0`, `lite2`, `lite0-multilevel`, `lite2-multilevel`.
+    static func encoderNames(_ backbone: String) throws -> [String] {
+        let known = ModelRegistry.entries.filter { $0.input == .image }.map(\.name)
+        let names = backbone.split(separator: "+").map { part -> String in
+            let name = part.trimmingCharacters(in: .whitespaces)
+            return name.hasPrefix("lite") ? "efficientnet-" + name : name
         }
+        guard !names.isEmpty, names.allSatisfy(known.contains), Set(names).count == names.count else {
+            throw ValidationError("--backbone takes distinct image encoders joined by +, among: \(known.joined(separator: ", "))")
+        }
+        return names
     }
 
     enum LossName: String, ExpressibleByArgument, CaseIterable { case triplet, hardest, infonce }
@@ -47,8 +44,12 @@ struct Train: AsyncParsableCommand {
     @Option(name: .customLong("images"), help: "The image root of a caption JSON (default: imgs/ or images/ beside it).")
     var images: String?
 
-    @Option(help: "Image encoder: \(Backbone.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var backbone: Backbone = .lite0
+    @Option(help: ArgumentHelp(
+        "Image encoders, features concatenated: names joined by + among "
+            + ModelRegistry.entries.filter { $0.input == .image }.map(\.name).joined(separator: ", ")
+            + " (lite0 is short for efficientnet-lite0), e.g. lite0-multilevel+lite2-multilevel.",
+        valueName: "a[+b…]"))
+    var backbone = "efficientnet-lite0"
 
     @Option(help: "Head: linear or mlp.")
     var head: HeadKind = .mlp
@@ -188,7 +189,7 @@ struct Train: AsyncParsableCommand {
         let paths = entries.map { $0.url.standardizedFileURL.path }
         // Validation images first: with them cached, an interrupted run can resume on a train subset.
         let encodingOrder = Array(paths[trainEntries.count...]) + Array(paths[..<trainEntries.count])
-        for name in backbone.encoderNames {
+        for name in try Self.encoderNames(backbone) {
             let encoder = try makeImageEncoder(store: store, name: name)
             let reference = Self.reference(encoder.identity)
             imageReferences.append(reference)

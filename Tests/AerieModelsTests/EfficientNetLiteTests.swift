@@ -307,3 +307,61 @@ struct EfficientNetLiteReferenceTests {
     @Test("Lite2 matches stage by stage", .enabled(if: InstalledModels.has("efficientnet-lite2"), InstalledModels.missing("efficientnet-lite2")))
     func lite2() throws { try Self.compare(model: "efficientnet-lite2") }
 }
+
+@Suite("EfficientNet-Lite multi-level features")
+struct EfficientNetLiteMultiLevelTests {
+    @Test("stage ends and widths of Lite0 and Lite2")
+    func stageEnds() {
+        let lite0 = EfficientNetLiteConfig.lite0, lite2 = EfficientNetLiteConfig.lite2
+        #expect(lite0.stageEnds.map { lite0.blocks[$0].outputChannels } == [16, 24, 40, 80, 112, 192, 320])
+        #expect(lite0.dimension(.multiLevel) == 784 + 1280)
+        #expect(lite2.stageEnds.last == lite2.blocks.count - 1)
+        #expect(lite2.dimension(.multiLevel) == lite2.stageEnds.reduce(1280) { $0 + lite2.blocks[$1].outputChannels })
+        #expect(lite0.dimension(.final) == 1280)
+    }
+
+    /// Each stage's slot holds that stage's channel means, in order, then the usual pooled head;
+    /// the last stage's means also match PyTorch's (the fixture's last block).
+    @Test("every stage's mean, then the head's", .enabled(if: InstalledModels.has("efficientnet-lite0"), InstalledModels.missing("efficientnet-lite0")))
+    func layout() throws {
+        let plain = try EfficientNetLiteEncoder(store: InstalledModels.store, name: "efficientnet-lite0", verifyHash: false)
+        let multi = try EfficientNetLiteEncoder(store: InstalledModels.store, name: "efficientnet-lite0", pooling: .multiLevel,
+                                                verifyHash: false)
+        #expect(multi.identity.name == "efficientnet-lite0-multilevel")
+        #expect(multi.identity.weightsSHA256 == plain.identity.weightsSHA256)
+        let config = multi.config, width = multi.identity.dimension
+        let input = plain.preprocessor.tensor(Array(EfficientNetFixtures.syntheticImages[0...1]))
+        var means: [String: [Float]] = [:]
+        let features = multi.features(input) { stage, t in
+            let (n, pixels, channels) = (t.shape[0], t.shape[1] * t.shape[2], t.shape[3])
+            means[stage] = (0..<(n * channels)).map { i in
+                let (b, c) = (i / channels, i % channels)
+                return (0..<pixels).reduce(Float(0)) { $0 + t.data[(b * pixels + $1) * channels + c] } / Float(pixels)
+            }
+        }
+        let final = plain.features(input)
+        #expect(features.shape == [2, width])
+        for b in 0..<2 {
+            var column = 0
+            for end in config.stageEnds {
+                let c = config.blocks[end].outputChannels
+                let expected = try #require(means["block\(end)"])[(b * c)..<((b + 1) * c)]
+                let actual = features.data[(b * width + column)..<(b * width + column + c)]
+                #expect(zip(actual, expected).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) }, "block \(end)")
+                column += c
+            }
+            let head = features.data[(b * width + column)..<((b + 1) * width)]
+            #expect(zip(head, final.data[(b * 1280)..<((b + 1) * 1280)]).allSatisfy { $0 == $1 })
+        }
+        let fixture = try EfficientNetFixtures.file("efficientnet-lite0")
+        let last = try #require(fixture.metadata["last_block"].flatMap(Int.init))
+        #expect(last == config.stageEnds.last)
+        let reference = try fixture.tensor("block\(last).channel_means", shape: [3, 320])
+        for b in 0..<2 {
+            let offset = b * width + 464  // 16 + 24 + 40 + 80 + 112 + 192
+            for c in 0..<320 {
+                #expect(abs(features.data[offset + c] - reference.data[b * 320 + c]) <= 1e-3 * max(1, abs(reference.data[b * 320 + c])))
+            }
+        }
+    }
+}
