@@ -28,6 +28,21 @@ public struct HeadCard: Codable, Sendable, Equatable {
     public var command: String
     /// How the weights are stored: `f32` or `f16` (the validation figures are those of the stored weights).
     public var weightsPrecision = "f32"
+    /// For an ensemble head: each member's seed, selected epoch and validation metrics (its
+    /// `history` is the first member's; `validation` is the ensemble's).
+    public var ensembleMembers: [MemberRecord]?
+
+    public struct MemberRecord: Codable, Sendable, Equatable {
+        public var seed: UInt64
+        public var selectedEpoch: Int
+        public var validation: RetrievalMetrics
+
+        public init(seed: UInt64, selectedEpoch: Int, validation: RetrievalMetrics) {
+            self.seed = seed
+            self.selectedEpoch = selectedEpoch
+            self.validation = validation
+        }
+    }
 
     public init(imageEncoder: EncoderReference, textEncoder: EncoderReference, dimension: Int, dataset: String,
                 trainSplit: String, validationSplit: String, trainImages: Int, validationImages: Int,
@@ -66,6 +81,9 @@ extension JointModel {
         var textEncoder: EncoderReference
         var imageHead: HeadConfiguration
         var textHead: HeadConfiguration
+        /// Ensemble members (absent: 1); members after the first are stored as `member<k>.image.*`
+        /// and `member<k>.text.*`.
+        var members: Int?
     }
 
     /// Writes `head.safetensors` (and `card.json` when given) into `directory`, creating it.
@@ -78,7 +96,11 @@ extension JointModel {
     public func save(to directory: URL, card: HeadCard? = nil, halfPrecision: Bool = false) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var tensors: [String: Tensor] = ["log_scale": Tensor(shape: [1], data: [logScale])]
-        for (prefix, head) in [("image", imageHead), ("text", textHead)] {
+        var heads = [("image", imageHead), ("text", textHead)]
+        for (k, member) in extraMembers.enumerated() {
+            heads += [("member\(k + 1).image", member.imageHead), ("member\(k + 1).text", member.textHead)]
+        }
+        for (prefix, head) in heads {
             let d = head.configuration.inputDimension
             tensors["\(prefix).input_mean"] = Tensor(shape: [d], data: head.inputMean)
             tensors["\(prefix).input_scale"] = Tensor(shape: [d], data: head.inputScale)
@@ -87,7 +109,8 @@ extension JointModel {
             }
         }
         let header = Header(imageEncoder: imageEncoderReference, textEncoder: textEncoderReference,
-                            imageHead: imageHead.configuration, textHead: textHead.configuration)
+                            imageHead: imageHead.configuration, textHead: textHead.configuration,
+                            members: extraMembers.isEmpty ? nil : memberCount)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys  // byte-identical files for identical heads
         let headerJSON = String(decoding: try encoder.encode(header), as: UTF8.self)
@@ -106,11 +129,16 @@ extension JointModel {
     public func roundedToHalfPrecision() -> JointModel {
         func round(_ values: [Float]) -> [Float] { values.map { Float(Float16($0)) } }
         var copy = self
-        for keyPath in [\JointModel.imageHead, \JointModel.textHead] {
-            copy[keyPath: keyPath].inputMean = round(copy[keyPath: keyPath].inputMean)
-            copy[keyPath: keyPath].inputScale = round(copy[keyPath: keyPath].inputScale)
-            copy[keyPath: keyPath].parameters = copy[keyPath: keyPath].parameters.mapValues(round)
+        func rounded(_ head: ProjectionHead) -> ProjectionHead {
+            var head = head
+            head.inputMean = round(head.inputMean)
+            head.inputScale = round(head.inputScale)
+            head.parameters = head.parameters.mapValues(round)
+            return head
         }
+        copy.imageHead = rounded(imageHead)
+        copy.textHead = rounded(textHead)
+        copy.extraMembers = extraMembers.map { Member(imageHead: rounded($0.imageHead), textHead: rounded($0.textHead)) }
         copy.logScale = Float(Float16(logScale))
         return copy
     }
@@ -148,9 +176,18 @@ extension JointModel {
               header.textHead.inputDimension == header.textEncoder.dimension else {
             throw JointError.badFile(path: url.path, reason: "head dimensions do not agree with each other or their encoders")
         }
+        let members = header.members ?? 1
+        guard (1...64).contains(members) else {
+            throw JointError.badFile(path: url.path, reason: "an ensemble of \(members) members is not plausible")
+        }
         let logScale = try file.tensor("log_scale", shape: [1]).data[0]
-        return JointModel(imageHead: image, textHead: text, imageEncoder: header.imageEncoder,
-                          textEncoder: header.textEncoder, logScale: logScale)
+        var model = JointModel(imageHead: image, textHead: text, imageEncoder: header.imageEncoder,
+                               textEncoder: header.textEncoder, logScale: logScale)
+        for k in 1..<members {
+            model.extraMembers.append(Member(imageHead: try head("member\(k).image", header.imageHead),
+                                             textHead: try head("member\(k).text", header.textHead)))
+        }
+        return model
     }
 
     /// Reads a head and refuses it unless it was trained on exactly these encoders.

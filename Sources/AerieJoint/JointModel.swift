@@ -19,9 +19,16 @@ public struct EncoderReference: Codable, Sendable, Equatable {
 }
 
 /// A trained joint space: an image head and a text head into one L2-normalised space.
+///
+/// It can also be an ensemble of several such pairs trained with different seeds: each member
+/// projects into its own normalised space, and the joint vector is the members' vectors side by
+/// side, scaled by `1/√members`, so it is normalised too and its cosine similarity is the mean
+/// of the members' cosines. An ensemble is one joint space to the index and the search.
 public struct JointModel: JointProjection {
     public var imageHead: ProjectionHead
     public var textHead: ProjectionHead
+    /// Members after the first of an ensemble (empty for a single model).
+    public var extraMembers: [Member] = []
     public var imageEncoderReference: EncoderReference
     public var textEncoderReference: EncoderReference
     /// `log(1/τ)` of InfoNCE training (kept for the record; cosine ranking does not use it).
@@ -41,7 +48,34 @@ public struct JointModel: JointProjection {
         self.logScale = logScale
     }
 
-    public var dimension: Int { imageHead.configuration.outputDimension }
+    /// One image head and text head pair of an ensemble.
+    public struct Member: Sendable {
+        public var imageHead: ProjectionHead
+        public var textHead: ProjectionHead
+    }
+
+    /// An ensemble of models trained on the same encoders with the same head shapes.
+    ///
+    /// - Throws: ``JointError/invalidData(reason:)`` when they differ.
+    public static func ensemble(_ models: [JointModel]) throws -> JointModel {
+        guard var first = models.first else { throw JointError.invalidData(reason: "an ensemble needs at least one model") }
+        for model in models.dropFirst() {
+            guard model.extraMembers.isEmpty, model.imageEncoderReference == first.imageEncoderReference,
+                  model.textEncoderReference == first.textEncoderReference,
+                  model.imageHead.configuration == first.imageHead.configuration,
+                  model.textHead.configuration == first.textHead.configuration else {
+                throw JointError.invalidData(reason: "ensemble members must share encoders and head shapes")
+            }
+            first.extraMembers.append(Member(imageHead: model.imageHead, textHead: model.textHead))
+        }
+        return first
+    }
+
+    /// Members of the ensemble (1 for a single model).
+    public var memberCount: Int { 1 + extraMembers.count }
+    /// Each member's own dimension.
+    public var memberDimension: Int { imageHead.configuration.outputDimension }
+    public var dimension: Int { memberDimension * memberCount }
     public var imageEncoder: (name: String, weightsSHA256: String) { (imageEncoderReference.name, imageEncoderReference.weightsSHA256) }
     public var textEncoder: (name: String, weightsSHA256: String) { (textEncoderReference.name, textEncoderReference.weightsSHA256) }
 
@@ -57,11 +91,25 @@ public struct JointModel: JointProjection {
     }
 
     public func projectImages(_ features: Tensor) throws -> Tensor {
-        try project(features, with: imageHead, side: "image")
+        try combine([imageHead] + extraMembers.map(\.imageHead), features, side: "image")
     }
 
     public func projectTexts(_ features: Tensor) throws -> Tensor {
-        try project(features, with: textHead, side: "text")
+        try combine([textHead] + extraMembers.map(\.textHead), features, side: "text")
+    }
+
+    /// The members' normalised projections side by side, scaled by `1/√members`.
+    private func combine(_ heads: [ProjectionHead], _ features: Tensor, side: String) throws -> Tensor {
+        guard heads.count > 1 else { return try project(features, with: heads[0], side: side) }
+        let parts = try heads.map { try project(features, with: $0, side: side) }
+        let n = features.shape[0], d = memberDimension, scale = 1 / Float(heads.count).squareRoot()
+        var out = [Float](repeating: 0, count: n * dimension)
+        for (m, part) in parts.enumerated() {
+            for r in 0..<n {
+                for j in 0..<d { out[r * dimension + m * d + j] = scale * part.data[r * d + j] }
+            }
+        }
+        return Tensor(shape: [n, dimension], data: out)
     }
 
     private func project(_ features: Tensor, with head: ProjectionHead, side: String) throws -> Tensor {
@@ -72,6 +120,7 @@ public struct JointModel: JointProjection {
         let n = features.shape[0]
         // Rows in chunks keep scratch memory bounded for large indexes.
         var out = [Float]()
+        let dimension = head.configuration.outputDimension
         out.reserveCapacity(n * dimension)
         let chunk = 1024
         var start = 0

@@ -117,6 +117,9 @@ struct Train: AsyncParsableCommand {
     @Option(help: "Image views whose features are averaged (and sampled while training), comma-separated: center, hflip.")
     var views = "center"
 
+    @Option(help: "Train this many heads with seeds --seed, --seed+1, …, each selected on val, and save them as one ensemble head (its joint vector is the members' side by side: cosine = their mean cosine).")
+    var ensemble = 1
+
     @Option(help: "Train on this many images of the train split, spread over it (0: all).")
     var trainSubset = 0
 
@@ -156,6 +159,7 @@ struct Train: AsyncParsableCommand {
 
     private func train() throws {
         BLAS.setThreads(threads)
+        guard (1...64).contains(ensemble) else { throw ValidationError("--ensemble takes 1 to 64 members") }
         let viewNames = try parseViews()
         let datasetURL = URL(fileURLWithPath: dataset)
         let loaded = try CaptionDataset.load(datasetURL, options: DatasetLoadOptions(imageRoot: images.map { URL(fileURLWithPath: $0) }))
@@ -227,25 +231,32 @@ struct Train: AsyncParsableCommand {
 
         let config = trainingConfiguration()
         printError("training: \(imageReference.name) (\(imageReference.dimension)-d, views \(viewNames.joined(separator: "+"))) "
-                   + "and \(textReference.name) (\(textReference.dimension)-d) → \(dim)-d, \(head.rawValue) heads, loss \(config.loss.name)")
-        printLine(EpochTable.header)
-        var bar = ProgressBar(title: "epoch 1", total: 1)
-        let result = try Trainer.train(data: data, configuration: config, imageEncoder: imageReference,
-                                       textEncoder: textReference) { event in
-            switch event {
-            case let .step(epoch, step, stepsPerEpoch, loss):
-                if step == 1 { bar = ProgressBar(title: "epoch \(epoch)", total: stepsPerEpoch) }
-                bar.update(step, note: String(format: "loss %.4f", loss))
-            case let .epoch(record, isBest):
-                bar.finish(bar.total, note: String(format: "loss %.4f", record.loss))
-                printLine(EpochTable.row(record, isBest: isBest))
-            }
+                   + "and \(textReference.name) (\(textReference.dimension)-d) → \(dim)-d, \(head.rawValue) heads, loss \(config.loss.name)"
+                   + (ensemble > 1 ? ", an ensemble of \(ensemble) (seeds \(seed)…\(seed + UInt64(ensemble) - 1))" : ""))
+        var results: [TrainingResult] = []
+        for member in 0..<ensemble {
+            var memberConfig = config
+            memberConfig.seed = seed + UInt64(member)
+            if ensemble > 1 { printLine("member \(member + 1) of \(ensemble), seed \(memberConfig.seed)") }
+            printLine(EpochTable.header)
+            var bar = ProgressBar(title: "epoch 1", total: 1)
+            results.append(try Trainer.train(data: data, configuration: memberConfig, imageEncoder: imageReference,
+                                             textEncoder: textReference) { event in
+                switch event {
+                case let .step(epoch, step, stepsPerEpoch, loss):
+                    if step == 1 { bar = ProgressBar(title: "epoch \(epoch)", total: stepsPerEpoch) }
+                    bar.update(step, note: String(format: "loss %.4f", loss))
+                case let .epoch(record, isBest):
+                    bar.finish(bar.total, note: String(format: "loss %.4f", record.loss))
+                    printLine(EpochTable.row(record, isBest: isBest))
+                }
+            })
         }
-
-        guard let best = result.best else { throw ValidationError("training produced no epoch") }
+        guard let result = results.first, let best = result.best else { throw ValidationError("training produced no epoch") }
+        let model = try JointModel.ensemble(results.map(\.model))
         let outURL = out.map { URL(fileURLWithPath: $0) } ?? Self.defaultHeadDirectory()
         let half = precision == .f16
-        try result.model.save(to: outURL, halfPrecision: half)
+        try model.save(to: outURL, halfPrecision: half)
 
         // The card's figures are those of the head as saved (reloaded from disk), under each
         // similarity post-processing.
@@ -256,7 +267,11 @@ struct Train: AsyncParsableCommand {
         let valImageFeatures = data.meanImageFeatures(data.validationImages)
         var byHubness: [String: RetrievalMetrics] = [:]
         printLine("")
-        printLine("selected epoch \(result.bestEpoch): " + EpochTable.describe(best.validation))
+        for (member, memberResult) in results.enumerated() {
+            guard let memberBest = memberResult.best else { continue }
+            printLine((ensemble > 1 ? "member \(member + 1): " : "") + "selected epoch \(memberResult.bestEpoch): "
+                      + EpochTable.describe(memberBest.validation))
+        }
         for correction in Self.hubnessCorrections + (Self.hubnessCorrections.contains(config.hubness) ? [] : [config.hubness]) {
             let m = try saved.evaluate(imageFeatures: valImageFeatures, captionFeatures: valCaptionFeatures,
                                        captionImage: valCaptionImage, hubness: correction)
@@ -264,7 +279,7 @@ struct Train: AsyncParsableCommand {
             printLine("  as saved (\(precision.rawValue)), \(correction.name): " + EpochTable.describe(m))
         }
         var card = HeadCard(
-            imageEncoder: imageReference, textEncoder: textReference, dimension: dim,
+            imageEncoder: imageReference, textEncoder: textReference, dimension: model.dimension,
             dataset: loaded.name ?? datasetURL.lastPathComponent, trainSplit: trainSplit, validationSplit: valSplit,
             trainImages: trainEntries.count, validationImages: valEntries.count, imageViews: viewNames,
             configuration: config, selectedEpoch: result.bestEpoch,
@@ -272,7 +287,12 @@ struct Train: AsyncParsableCommand {
             validationByHubness: byHubness, history: result.history,
             command: (["aerie"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
         card.weightsPrecision = precision.rawValue
-        try result.model.save(to: outURL, card: card, halfPrecision: half)
+        if ensemble > 1 {
+            card.ensembleMembers = results.enumerated().compactMap { k, r in
+                r.best.map { HeadCard.MemberRecord(seed: seed + UInt64(k), selectedEpoch: r.bestEpoch, validation: $0.validation) }
+            }
+        }
+        try model.save(to: outURL, card: card, halfPrecision: half)
         printError("head written to \(TerminalText.sanitize(outURL.path))")
     }
 

@@ -150,6 +150,46 @@ func smallConfiguration(head: HeadKind, loss: LossKind) -> TrainingConfiguration
         #expect(abs((fullSize ?? 0) - (size ?? 0) - 2 * values) <= 16)
     }
 
+    /// An ensemble is one joint space: its cosine is the members' mean cosine, it saves and loads
+    /// (in half precision too) as one head, and members of different shapes are refused.
+    @Test func ensembleHeadIsTheMeanOfItsMembers() throws {
+        let data = try syntheticData()
+        var config = smallConfiguration(head: .mlp, loss: .infoNCE(temperature: 0.1, learnable: false))
+        config.epochs = 3
+        let members = try (0..<3).map { k -> JointModel in
+            var c = config
+            c.seed = 20 + UInt64(k)
+            return try Trainer.train(data: data, configuration: c, imageEncoder: syntheticImage, textEncoder: syntheticText).model
+        }
+        let ensemble = try JointModel.ensemble(members)
+        #expect(ensemble.memberCount == 3 && ensemble.dimension == 24)
+        let images = try ensemble.projectImages(data.imageViews[0]), texts = try ensemble.projectTexts(data.captionFeatures)
+        let combined = Matrix.multiplyTransposed(images.data, texts.data, m: 24, n: 48, k: 24)
+        var mean = [Float](repeating: 0, count: 24 * 48)
+        for member in members {
+            let s = Matrix.multiplyTransposed(try member.projectImages(data.imageViews[0]).data,
+                                              try member.projectTexts(data.captionFeatures).data, m: 24, n: 48, k: 8)
+            for i in mean.indices { mean[i] += s[i] / 3 }
+        }
+        #expect(zip(combined, mean).allSatisfy { abs($0 - $1) < 1e-5 })
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aerie-joint-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try ensemble.save(to: directory)
+        let loaded = try JointModel.load(from: directory, imageEncoder: syntheticImage, textEncoder: syntheticText)
+        #expect(loaded.memberCount == 3)
+        #expect(try loaded.projectImages(data.imageViews[0]) == images)
+        #expect(try loaded.projectTexts(data.captionFeatures) == texts)
+        try ensemble.save(to: directory, halfPrecision: true)
+        #expect(try JointModel.load(from: directory).projectTexts(data.captionFeatures)
+                == ensemble.roundedToHalfPrecision().projectTexts(data.captionFeatures))
+
+        var narrow = config
+        narrow.dimension = 4
+        let other = try Trainer.train(data: data, configuration: narrow, imageEncoder: syntheticImage, textEncoder: syntheticText).model
+        #expect(throws: JointError.self) { try JointModel.ensemble([members[0], other]) }
+    }
+
     @Test func damagedHeadFilesAreRefused() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aerie-joint-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
