@@ -160,16 +160,7 @@ import Testing
             let y = h.forward(x, count: 3, generator: &same).output
             return zip(y, dy).map { $0 * $1 }.reduce(0, +)
         }
-        let step = Tolerance.finiteDifferenceStep
-        for name in ["w1", "b1", "w2"] {
-            for k in stride(from: 0, to: head.parameters[name]?.count ?? 0, by: 3) {
-                var plus = head, minus = head
-                plus.parameters[name]?[k] += step
-                minus.parameters[name]?[k] -= step
-                let numeric = (value(plus) - value(minus)) / (2 * step)
-                #expect(gradientsAgree(grads[name]?[k] ?? .nan, numeric), "\(name)[\(k)]")
-            }
-        }
+        expectGradients(grads, of: head, parameters: ["w1", "b1", "w2"], every: 3, value: value)
     }
 
     @Test(arguments: [HeadKind.linear, .mlp]) func inputDropoutGradientMatchesFiniteDifferencesUnderAFixedMask(kind: HeadKind) {
@@ -188,14 +179,21 @@ import Testing
             let y = h.forward(x, count: 3, generator: &same).output
             return zip(y, dy).map { $0 * $1 }.reduce(0, +)
         }
+        expectGradients(grads, of: head, parameters: kind == .linear ? ["w", "b"] : ["w1", "b1", "w2"], every: 2, value: value)
+    }
+
+    /// Compares `grads` with central finite differences of `value` on every `every`-th entry of
+    /// each named parameter.
+    func expectGradients(_ grads: [String: [Float]], of head: ProjectionHead, parameters: [String], every: Int,
+                         value: (ProjectionHead) -> Float, sourceLocation: SourceLocation = #_sourceLocation) {
         let step = Tolerance.finiteDifferenceStep
-        for name in kind == .linear ? ["w", "b"] : ["w1", "b1", "w2"] {
-            for k in stride(from: 0, to: head.parameters[name]?.count ?? 0, by: 2) {
+        for name in parameters {
+            for k in stride(from: 0, to: head.parameters[name]?.count ?? 0, by: every) {
                 var plus = head, minus = head
                 plus.parameters[name]?[k] += step
                 minus.parameters[name]?[k] -= step
                 let numeric = (value(plus) - value(minus)) / (2 * step)
-                #expect(gradientsAgree(grads[name]?[k] ?? .nan, numeric), "\(name)[\(k)]")
+                #expect(gradientsAgree(grads[name]?[k] ?? .nan, numeric), "\(name)[\(k)]", sourceLocation: sourceLocation)
             }
         }
     }
