@@ -26,8 +26,9 @@ public struct HeadCard: Codable, Sendable, Equatable {
     public var history: [EpochRecord]
     /// The exact command that trained the head.
     public var command: String
-    /// How the weights are stored: `f32` or `f16` (the validation figures are those of the stored weights).
-    public var weightsPrecision = "f32"
+    /// How the weights are stored: `f32` or `f16` (the validation figures are those of the stored
+    /// weights); `nil` in cards written before it was recorded (those heads are `f32`).
+    public var weightsPrecision: String?
     /// For an ensemble head: each member's seed, selected epoch and validation metrics (its
     /// `history` is the first member's; `validation` is the ensemble's).
     public var ensembleMembers: [MemberRecord]?

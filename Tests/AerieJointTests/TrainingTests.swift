@@ -190,6 +190,24 @@ func smallConfiguration(head: HeadKind, loss: LossKind) -> TrainingConfiguration
         #expect(throws: JointError.self) { try JointModel.ensemble([members[0], other]) }
     }
 
+    /// Cards written before a field existed still read: the optional fields are absent.
+    @Test func cardsWithoutNewerFieldsStillRead() throws {
+        var config = TrainingConfiguration()
+        config.epochs = 1
+        let card = HeadCard(imageEncoder: syntheticImage, textEncoder: syntheticText, dimension: 8, dataset: "d",
+                            trainSplit: "train", validationSplit: "val", trainImages: 2, validationImages: 2,
+                            imageViews: ["center"], configuration: config, selectedEpoch: 1,
+                            validation: RetrievalMetrics(imageToText: [1, 2, 3], textToImage: [4, 5, 6]),
+                            validationByHubness: [:], history: [], command: "aerie train")
+        var json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(card)) as? [String: Any])
+        #expect(json["weightsPrecision"] == nil && json["ensembleMembers"] == nil)
+        var configuration = try #require(json["configuration"] as? [String: Any])
+        configuration.removeValue(forKey: "imageInputDropout")
+        json["configuration"] = configuration
+        let decoded = try JSONDecoder().decode(HeadCard.self, from: JSONSerialization.data(withJSONObject: json))
+        #expect(decoded == card)
+    }
+
     @Test func damagedHeadFilesAreRefused() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aerie-joint-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
