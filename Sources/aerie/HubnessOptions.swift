@@ -26,6 +26,9 @@ struct HubnessOptions: ParsableArguments {
         }
     }
 
+    /// The title of a corrected score column (nil without a correction).
+    var scoreName: String? { hubness == .none ? nil : hubness.rawValue }
+
     func validate() throws {
         guard cslsK >= 1 else { throw ValidationError("--csls-k must be at least 1") }
         guard beta > 0, beta.isFinite else { throw ValidationError("--beta must be positive") }

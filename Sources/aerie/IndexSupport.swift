@@ -195,19 +195,22 @@ struct RankingOptions: ParsableArguments {
     }
 
     /// Prints the ranked lines as a table or JSON.
-    func print(_ lines: [SearchResultLine]) throws {
-        try printResults(lines, json: json, metric: metric)
+    ///
+    /// - Parameter scoreName: the score column's title when it is not the metric's (a hubness
+    ///   correction's name).
+    func print(_ lines: [SearchResultLine], scoreName: String? = nil) throws {
+        try printResults(lines, json: json, metric: metric, scoreName: scoreName)
     }
 }
 
-func printResults(_ lines: [SearchResultLine], json: Bool, metric: Metric) throws {
+func printResults(_ lines: [SearchResultLine], json: Bool, metric: Metric, scoreName: String? = nil) throws {
     if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         print(String(decoding: try encoder.encode(lines), as: UTF8.self))
         return
     }
-    print("rank  \(metric.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  id      image / caption")
+    print("rank  \((scoreName ?? metric.rawValue).padding(toLength: 9, withPad: " ", startingAt: 0))  id      image / caption")
     for line in lines {
         let score = String(format: metric == .hamming ? "%9.0f" : "%9.4f", line.score)
         let what = line.caption.map { "\"\(TerminalText.sanitize($0))\"  (\(TerminalText.sanitize(line.path)))" }

@@ -30,6 +30,6 @@ struct Neighbors: ParsableCommand {
             ? try index.search(vector, target: target, k: captions ? ranking.k : ranking.k + 1, metric: ranking.metric)
             : try index.search(vector, k: ranking.k, hubness: index.prepareHubness(hubness.correction, target: .captions))
         if !captions { hits = Array(hits.filter { $0.id != found.row }.prefix(ranking.k)) }
-        try ranking.print(resultLines(hits, index: index, target: target))
+        try ranking.print(resultLines(hits, index: index, target: target), scoreName: hubness.scoreName)
     }
 }

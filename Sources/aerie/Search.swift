@@ -44,6 +44,6 @@ struct Search: ParsableCommand {
         let hits = hubness.hubness == .none
             ? try index.search(vector, target: target, k: ranking.k, metric: ranking.metric)
             : try index.search(vector, k: ranking.k, hubness: index.prepareHubness(hubness.correction, target: target))
-        try ranking.print(resultLines(hits, index: index, target: target))
+        try ranking.print(resultLines(hits, index: index, target: target), scoreName: hubness.scoreName)
     }
 }
