@@ -36,7 +36,6 @@ struct Train: AsyncParsableCommand {
     }
 
     enum LossName: String, ExpressibleByArgument, CaseIterable { case triplet, hardest, infonce }
-    enum ViewName: String, ExpressibleByArgument, CaseIterable { case center, hflip }
 
     @Argument(help: "A caption JSON with train and val splits (or a folder holding one).")
     var dataset: String
@@ -114,7 +113,7 @@ struct Train: AsyncParsableCommand {
     @Option(help: "Similarity post-processing used to select the epoch: none, csls, isoftmax.")
     var hubness: HubnessName = .none
 
-    @Option(help: "Image views whose features are averaged (and sampled while training), comma-separated: center, hflip.")
+    @Option(help: "Image views whose features are averaged (and sampled while training), comma-separated among center, hflip, vflip, rot90, rot180, rot270, transpose, antitranspose, or `all` for the eight.")
     var views = "center"
 
     @Option(help: "Train this many heads with seeds --seed, --seed+1, …, each selected on val, and save them as one ensemble head (its joint vector is the members' side by side: cosine = their mean cosine).")
@@ -331,9 +330,10 @@ struct Train: AsyncParsableCommand {
     }
 
     private func parseViews() throws -> [String] {
+        if views == "all" { return ImageView.allCases.map(\.rawValue) }
         let names = views.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard !names.isEmpty, names.allSatisfy({ ViewName(rawValue: $0) != nil }), Set(names).count == names.count else {
-            throw ValidationError("--views takes distinct names among \(ViewName.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard !names.isEmpty, names.allSatisfy({ ImageView(rawValue: $0) != nil }), Set(names).count == names.count else {
+            throw ValidationError("--views takes distinct names among \(ImageView.allCases.map(\.rawValue).joined(separator: ", ")), or all")
         }
         return names
     }

@@ -65,7 +65,7 @@ struct FeatureStore {
                 let chunk = Array(todo[start ..< min(todo.count, start + batchSize)])
                 let images = try chunk.map { path -> RGBAImage in
                     let image = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: path))
-                    return view == "hflip" ? image.mirroredHorizontally() : image
+                    return image.view(ImageView(rawValue: view) ?? .center)
                 }
                 cache.insert(keys: chunk, values: try encoder.encode(images))
                 sinceSave += chunk.count
@@ -79,19 +79,5 @@ struct FeatureStore {
             throw JointError.invalidData(reason: "image features missing after encoding")
         }
         return features
-    }
-}
-
-extension RGBAImage {
-    /// The image mirrored left to right (a "view" whose features are averaged with the original's).
-    func mirroredHorizontally() -> RGBAImage {
-        var out = pixels
-        for y in 0..<height {
-            for x in 0..<width {
-                let source = (y * width + (width - 1 - x)) * 4, target = (y * width + x) * 4
-                for c in 0..<4 { out[target + c] = pixels[source + c] }
-            }
-        }
-        return RGBAImage(width: width, height: height, pixels: out)
     }
 }
