@@ -1,3 +1,5 @@
+import AerieCore
+import AerieEvaluation
 import AerieBrowser
 import AerieTerminal
 import Dispatch
@@ -12,7 +14,7 @@ import Glibc
 /// mailbox that wakes the main loop, so the keyboard never waits for the engine.
 public final class BrowserRuntime {
     private let backend: any BrowserBackend
-    private let labels: LabelStore
+    private let labels: any LabelRecording
     private var state: BrowserState
     private let mailbox = Mailbox()
     private var timers: [(deadline: UInt64, message: Message)] = []
@@ -32,7 +34,7 @@ public final class BrowserRuntime {
     ///   - previewMode: the preview mode detected at start.
     ///   - initialQuery: text to start with (searched at once when not empty).
     ///   - notice: a notice for the first frame (e.g. "loading models…").
-    public init(backend: any BrowserBackend, labels: LabelStore, config: BrowserConfig,
+    public init(backend: any BrowserBackend, labels: any LabelRecording, config: BrowserConfig,
                 previewMode: PreviewMode, initialQuery: String = "", notice: String? = nil) {
         self.backend = backend
         self.labels = labels
@@ -151,7 +153,7 @@ public final class BrowserRuntime {
             }
         case .loadHistory:
             labelQueue.async {
-                mailbox.post(.historyLoaded((try? labels.history()) ?? []))
+                mailbox.post(.historyLoaded((try? labels.history(limit: 500)) ?? []))
             }
         case let .appendHistory(query):
             labelQueue.async { try? labels.appendHistory(query) }
@@ -222,14 +224,4 @@ final class Mailbox: @unchecked Sendable {
         messages = []
         return out
     }
-}
-
-/// A value behind a lock.
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func get() -> Value { lock.lock(); defer { lock.unlock() }; return value }
-    func set(_ v: Value) { lock.lock(); value = v; lock.unlock() }
-    func update<T>(_ body: (inout Value) -> T) -> T { lock.lock(); defer { lock.unlock() }; return body(&value) }
 }

@@ -1,3 +1,4 @@
+import AerieCore
 import AerieTensor
 import Foundation
 
@@ -12,14 +13,14 @@ public struct FeatureCache: Sendable {
     public static let formatName = "aerie-feature-cache"
     public static let formatVersion = 1
 
-    public let encoder: EncoderReference
+    public let encoder: ModelIdentity
     /// Row order of ``features``.
     public private(set) var keys: [String]
     public private(set) var features: [Float]
     private var rowOfKey: [String: Int]
 
     /// An empty cache for `encoder`.
-    public init(encoder: EncoderReference) {
+    public init(encoder: ModelIdentity) {
         self.encoder = encoder
         keys = []
         features = []
@@ -76,7 +77,7 @@ public struct FeatureCache: Sendable {
     /// - Throws: ``JointError/badFile(path:reason:)`` for another format, version or a malformed
     ///   header; ``JointError/encoderMismatch(side:expectedName:expectedSHA256:actualName:actualSHA256:)``
     ///   when the cache was made by another encoder.
-    public static func load(from url: URL, encoder: EncoderReference) throws -> FeatureCache {
+    public static func load(from url: URL, encoder: ModelIdentity) throws -> FeatureCache {
         let file = try SafeTensorsFile(contentsOf: url)
         guard file.metadata["format"] == formatName else {
             throw JointError.badFile(path: url.path, reason: "not an Aerie feature cache")
@@ -85,7 +86,7 @@ public struct FeatureCache: Sendable {
             throw JointError.badFile(path: url.path, reason: "feature cache version \(file.metadata["version"] ?? "missing") is not supported")
         }
         guard let encoderJSON = file.metadata["encoder"],
-              let stored = try? JSONDecoder().decode(EncoderReference.self, from: Data(encoderJSON.utf8)),
+              let stored = try? JSONDecoder().decode(ModelIdentity.self, from: Data(encoderJSON.utf8)),
               let keysJSON = file.metadata["keys"],
               let keys = try? JSONDecoder().decode([String].self, from: Data(keysJSON.utf8)) else {
             throw JointError.badFile(path: url.path, reason: "feature cache header is malformed")

@@ -1,3 +1,5 @@
+import AerieEvaluation
+import AerieCore
 import AerieTensor
 import Foundation
 
@@ -6,8 +8,8 @@ import Foundation
 public struct HeadCard: Codable, Sendable, Equatable {
     public var format = "aerie-joint-head-card"
     public var version = 1
-    public var imageEncoder: EncoderReference
-    public var textEncoder: EncoderReference
+    public var imageEncoder: ModelIdentity
+    public var textEncoder: ModelIdentity
     public var dimension: Int
     /// The data set trained on (as given to `aerie train`), its splits and their sizes.
     public var dataset: String
@@ -45,7 +47,7 @@ public struct HeadCard: Codable, Sendable, Equatable {
         }
     }
 
-    public init(imageEncoder: EncoderReference, textEncoder: EncoderReference, dimension: Int, dataset: String,
+    public init(imageEncoder: ModelIdentity, textEncoder: ModelIdentity, dimension: Int, dataset: String,
                 trainSplit: String, validationSplit: String, trainImages: Int, validationImages: Int,
                 imageViews: [String], configuration: TrainingConfiguration, selectedEpoch: Int,
                 validation: RetrievalMetrics, validationByHubness: [String: RetrievalMetrics],
@@ -78,8 +80,8 @@ extension JointModel {
 
     /// What the weights file's metadata records so that it is self-sufficient.
     private struct Header: Codable {
-        var imageEncoder: EncoderReference
-        var textEncoder: EncoderReference
+        var imageEncoder: ModelIdentity
+        var textEncoder: ModelIdentity
         var imageHead: HeadConfiguration
         var textHead: HeadConfiguration
         /// Ensemble members (absent: 1); members after the first are stored as `member<k>.image.*`
@@ -109,7 +111,7 @@ extension JointModel {
                 tensors["\(prefix).\(name)"] = Tensor(shape: shape, data: head.parameters[name] ?? [])
             }
         }
-        let header = Header(imageEncoder: imageEncoderReference, textEncoder: textEncoderReference,
+        let header = Header(imageEncoder: imageModelIdentity, textEncoder: textModelIdentity,
                             imageHead: imageHead.configuration, textHead: textHead.configuration,
                             members: extraMembers.isEmpty ? nil : memberCount)
         let encoder = JSONEncoder()
@@ -192,7 +194,7 @@ extension JointModel {
     }
 
     /// Reads a head and refuses it unless it was trained on exactly these encoders.
-    public static func load(from directory: URL, imageEncoder: EncoderReference, textEncoder: EncoderReference) throws -> JointModel {
+    public static func load(from directory: URL, imageEncoder: ModelIdentity, textEncoder: ModelIdentity) throws -> JointModel {
         let model = try load(from: directory)
         try model.checkEncoders(image: imageEncoder, text: textEncoder)
         return model

@@ -1,22 +1,7 @@
+import AerieEvaluation
+import AerieCore
 import AerieTensor
 import Foundation
-
-/// An encoder named by a head: which features the head was trained on.
-public struct EncoderReference: Codable, Sendable, Equatable {
-    /// As `ModelIdentity.name`, e.g. `efficientnet-lite0`, or `efficientnet-lite0+efficientnet-lite2`
-    /// for concatenated features.
-    public var name: String
-    /// SHA-256 of the encoder's weights (for concatenated encoders, the hashes joined by `+`).
-    public var weightsSHA256: String
-    /// Width of the encoder's feature vectors.
-    public var dimension: Int
-
-    public init(name: String, weightsSHA256: String, dimension: Int) {
-        self.name = name
-        self.weightsSHA256 = weightsSHA256
-        self.dimension = dimension
-    }
-}
 
 /// A trained joint space: an image head and a text head into one L2-normalised space.
 ///
@@ -29,13 +14,13 @@ public struct JointModel: JointProjection {
     public var textHead: ProjectionHead
     /// Members after the first of an ensemble (empty for a single model).
     public var extraMembers: [Member] = []
-    public var imageEncoderReference: EncoderReference
-    public var textEncoderReference: EncoderReference
+    public var imageModelIdentity: ModelIdentity
+    public var textModelIdentity: ModelIdentity
     /// `log(1/τ)` of InfoNCE training (kept for the record; cosine ranking does not use it).
     public var logScale: Float
 
     public init(imageHead: ProjectionHead, textHead: ProjectionHead,
-                imageEncoder: EncoderReference, textEncoder: EncoderReference, logScale: Float = 0) {
+                imageEncoder: ModelIdentity, textEncoder: ModelIdentity, logScale: Float = 0) {
         precondition(imageHead.configuration.outputDimension == textHead.configuration.outputDimension,
                      "image and text heads must share the joint dimension")
         precondition(imageHead.configuration.inputDimension == imageEncoder.dimension
@@ -43,8 +28,8 @@ public struct JointModel: JointProjection {
                      "head input dimensions must match their encoders")
         self.imageHead = imageHead
         self.textHead = textHead
-        imageEncoderReference = imageEncoder
-        textEncoderReference = textEncoder
+        imageModelIdentity = imageEncoder
+        textModelIdentity = textEncoder
         self.logScale = logScale
     }
 
@@ -60,8 +45,8 @@ public struct JointModel: JointProjection {
     public static func ensemble(_ models: [JointModel]) throws -> JointModel {
         guard var first = models.first else { throw JointError.invalidData(reason: "an ensemble needs at least one model") }
         for model in models.dropFirst() {
-            guard model.extraMembers.isEmpty, model.imageEncoderReference == first.imageEncoderReference,
-                  model.textEncoderReference == first.textEncoderReference,
+            guard model.extraMembers.isEmpty, model.imageModelIdentity == first.imageModelIdentity,
+                  model.textModelIdentity == first.textModelIdentity,
                   model.imageHead.configuration == first.imageHead.configuration,
                   model.textHead.configuration == first.textHead.configuration else {
                 throw JointError.invalidData(reason: "ensemble members must share encoders and head shapes")
@@ -76,14 +61,14 @@ public struct JointModel: JointProjection {
     /// Each member's own dimension.
     public var memberDimension: Int { imageHead.configuration.outputDimension }
     public var dimension: Int { memberDimension * memberCount }
-    public var imageEncoder: (name: String, weightsSHA256: String) { (imageEncoderReference.name, imageEncoderReference.weightsSHA256) }
-    public var textEncoder: (name: String, weightsSHA256: String) { (textEncoderReference.name, textEncoderReference.weightsSHA256) }
+    public var imageEncoder: (name: String, weightsSHA256: String) { (imageModelIdentity.name, imageModelIdentity.weightsSHA256) }
+    public var textEncoder: (name: String, weightsSHA256: String) { (textModelIdentity.name, textModelIdentity.weightsSHA256) }
 
     /// Refuses encoders other than those the head was trained on.
     ///
     /// - Throws: ``JointError/encoderMismatch(side:expectedName:expectedSHA256:actualName:actualSHA256:)``.
-    public func checkEncoders(image: EncoderReference, text: EncoderReference) throws {
-        for (side, expected, actual) in [("image", imageEncoderReference, image), ("text", textEncoderReference, text)]
+    public func checkEncoders(image: ModelIdentity, text: ModelIdentity) throws {
+        for (side, expected, actual) in [("image", imageModelIdentity, image), ("text", textModelIdentity, text)]
         where expected.name != actual.name || expected.weightsSHA256 != actual.weightsSHA256 || expected.dimension != actual.dimension {
             throw JointError.encoderMismatch(side: side, expectedName: expected.name, expectedSHA256: expected.weightsSHA256,
                                              actualName: actual.name, actualSHA256: actual.weightsSHA256)

@@ -1,16 +1,10 @@
+import AerieCore
 /// Row-wise L2 normalisation and its backward pass.
 enum RowNormalization {
     /// Normalises each row of `x` `(n, d)`; returns the normalised rows and each row's norm.
     static func forward(_ x: [Float], rows n: Int, columns d: Int) -> (normalized: [Float], norms: [Float]) {
         var z = x
-        var norms = [Float](repeating: 0, count: n)
-        for r in 0..<n {
-            var s: Float = 0
-            for j in 0..<d { s += x[r * d + j] * x[r * d + j] }
-            let norm = max(s.squareRoot(), 1e-12)
-            norms[r] = norm
-            for j in 0..<d { z[r * d + j] = x[r * d + j] / norm }
-        }
+        let norms = L2.normalizeRows(&z, dimension: d, floor: 1e-12)
         return (z, norms)
     }
 

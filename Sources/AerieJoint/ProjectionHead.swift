@@ -1,3 +1,4 @@
+import AerieCore
 import AerieTensor
 import Foundation
 
@@ -102,7 +103,7 @@ public struct ProjectionHead: Sendable {
 
     /// A freshly initialised head: weights ~ N(0, 1/fan_in) (scaled for ReLU-family hidden
     /// layers), biases zero, identity standardisation.
-    public init(configuration: HeadConfiguration, generator: inout SeededGenerator) {
+    public init(configuration: HeadConfiguration, generator: inout SplitMix64) {
         self.configuration = configuration
         inputMean = [Float](repeating: 0, count: configuration.inputDimension)
         inputScale = [Float](repeating: 1, count: configuration.inputDimension)
@@ -176,7 +177,7 @@ public struct ProjectionHead: Sendable {
     /// Forward pass on `x` `(n, in)`: returns `y` `(n, out)` and the activations for ``backward(_:outputGradient:)``.
     ///
     /// - Parameter generator: when given and the head has dropout, dropout is applied (training).
-    public func forward(_ x: [Float], count n: Int, generator: inout SeededGenerator?) -> (output: [Float], activations: Activations) {
+    public func forward(_ x: [Float], count n: Int, generator: inout SplitMix64?) -> (output: [Float], activations: Activations) {
         let c = configuration
         precondition(x.count == n * c.inputDimension, "forward: input has \(x.count) values, expected \(n) × \(c.inputDimension)")
         var input = x
@@ -222,7 +223,7 @@ public struct ProjectionHead: Sendable {
 
     /// Forward pass without dropout.
     public func forward(_ x: [Float], count n: Int) -> [Float] {
-        var none: SeededGenerator? = nil
+        var none: SplitMix64? = nil
         return forward(x, count: n, generator: &none).output
     }
 

@@ -1,3 +1,5 @@
+import AerieEvaluation
+import AerieCore
 import AerieTensor
 import Foundation
 
@@ -150,7 +152,7 @@ public enum Trainer {
     /// - Parameter onEvent: called after every step and every epoch (on the calling thread).
     public static func train(
         data: TrainingData, configuration config: TrainingConfiguration,
-        imageEncoder: EncoderReference, textEncoder: EncoderReference,
+        imageEncoder: ModelIdentity, textEncoder: ModelIdentity,
         onEvent: (TrainingEvent) -> Void = { _ in }
     ) throws -> TrainingResult {
         guard imageEncoder.dimension == data.imageDimension, textEncoder.dimension == data.textDimension else {
@@ -159,7 +161,7 @@ public enum Trainer {
         guard config.batchSize >= 2, config.epochs >= 1, config.dimension >= 1 else {
             throw JointError.invalidData(reason: "batch size must be ≥ 2, epochs and dimension ≥ 1")
         }
-        var generator = SeededGenerator(seed: config.seed)
+        var generator = SplitMix64(seed: config.seed)
         guard [config.imageInputDropout, config.textInputDropout].allSatisfy({ (0..<1).contains($0 ?? 0) }) else {
             throw JointError.invalidData(reason: "input dropout must be in [0, 1)")
         }
@@ -215,7 +217,7 @@ public enum Trainer {
                     classes: config.maskSameClass ? data.imageClass.map { labels in images.map { labels[$0] } } : nil)
                 let x = gatherViews(data, images: images, views: views)
                 let t = gather(data.captionFeatures, rows: captions)
-                var dropout: SeededGenerator? = generator
+                var dropout: SplitMix64? = generator
                 let result = BatchStep.run(imageHead: imageHead, textHead: textHead, imageInput: x.data, textInput: t.data,
                                            mask: mask, loss: config.loss, logScale: logScale, generator: &dropout)
                 if let dropout { generator = dropout }
@@ -290,7 +292,7 @@ public enum BatchStep {
     ///   - textInput: `(n, textDim)` features of the caption sampled for each image.
     public static func run(
         imageHead: ProjectionHead, textHead: ProjectionHead, imageInput: [Float], textInput: [Float],
-        mask: NegativeMask, loss: LossKind, logScale: Float, generator: inout SeededGenerator?
+        mask: NegativeMask, loss: LossKind, logScale: Float, generator: inout SplitMix64?
     ) -> Result {
         let n = mask.count, d = imageHead.configuration.outputDimension
         let (yi, ai) = imageHead.forward(imageInput, count: n, generator: &generator)

@@ -1,23 +1,6 @@
+import AerieCore
 import AerieImage
 import AerieTensor
-
-/// Who made a vector: enough to refuse mixing vectors of different models.
-public struct ModelIdentity: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// The model's name as `aerie embed --model` takes it, e.g. `minilm`, `efficientnet-lite0`.
-    public var name: String
-    /// SHA-256 (hex) of the converted weights file the engine loaded.
-    public var weightsSHA256: String
-    /// Length of the vectors the model produces.
-    public var dimension: Int
-
-    public init(name: String, weightsSHA256: String, dimension: Int) {
-        self.name = name
-        self.weightsSHA256 = weightsSHA256
-        self.dimension = dimension
-    }
-
-    public var description: String { "\(name) (\(dimension)-d, weights \(weightsSHA256.prefix(12)))" }
-}
 
 /// A pretrained text encoder: captions in, one feature vector per caption out.
 public protocol TextEncoding: Sendable {

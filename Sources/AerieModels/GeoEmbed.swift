@@ -1,3 +1,4 @@
+import AerieCore
 import Foundation
 import AerieImage
 import AerieTensor
@@ -240,11 +241,7 @@ public struct GeoEmbedEncoder: ImageEncoding {
         }
         // L2 normalisation, with the reference's floor of 1e-8 on the norm.
         for i in 0..<n {
-            let row = output + i * config.dimension
-            var sum: Float = 0
-            for j in 0..<config.dimension { sum += row[j] * row[j] }
-            let norm = max(sum.squareRoot(), 1e-8)
-            for j in 0..<config.dimension { row[j] /= norm }
+            L2.normalize(output + i * config.dimension, count: config.dimension, floor: 1e-8)
         }
     }
 }

@@ -1,3 +1,4 @@
+import AerieCore
 import Foundation
 import AerieTensor
 
@@ -161,7 +162,7 @@ public struct MiniLMEncoder: TextEncoding {
             var offset = 0
             for (s, length) in lengths.enumerated() {
                 Kernels.meanRows(x + offset * h, rows: length, width: h, into: base + s * h)
-                Kernels.l2Normalize(base + s * h, count: h)
+                L2.normalize(base + s * h, count: h, floor: 1e-12)  // as torch.nn.functional.normalize
                 offset += length
             }
         }

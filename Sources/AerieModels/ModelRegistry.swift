@@ -1,3 +1,4 @@
+import AerieCore
 import AerieImage
 import AerieTensor
 

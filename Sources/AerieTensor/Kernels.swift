@@ -155,15 +155,6 @@ public enum Kernels {
         for j in 0..<width { out[j] *= inv }
     }
 
-    /// Scales `x (count)` to unit Euclidean length in place (as `torch.nn.functional.normalize`,
-    /// whose denominator is at least 1e-12).
-    public static func l2Normalize(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        var squares: Float = 0
-        for i in 0..<count { squares += x[i] * x[i] }
-        let inv = 1 / max(squares.squareRoot(), 1e-12)
-        for i in 0..<count { x[i] *= inv }
-    }
-
     /// The sum of `count` floats, eight lanes at a time.
     static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
         var acc = SIMD8<Float>()

@@ -1,3 +1,4 @@
+import AerieCore
 import AerieBrowser
 import AerieIndex
 import AerieTerminal
@@ -162,18 +163,12 @@ final class SyntheticCorpus: BrowserBackend, @unchecked Sendable {
         self.count = count
         self.dimension = dimension
         self.seed = seed
-        var generator = SplitMix(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var values = [Float](repeating: 0, count: count * dimension)
         for row in 0..<count {
-            var norm: Float = 0
-            for j in 0..<dimension {
-                let v = generator.nextGaussian()
-                values[row * dimension + j] = v
-                norm += v * v
-            }
-            let inv = 1 / max(norm.squareRoot(), 1e-12)
-            for j in 0..<dimension { values[row * dimension + j] *= inv }
+            for j in 0..<dimension { values[row * dimension + j] = generator.nextGaussian() }
         }
+        L2.normalizeRows(&values, dimension: dimension)
         matrix = VectorMatrix(float32: values, dimension: dimension)
         matrix.prepareHalfShadow()  // as the browser's backend does (IndexBrowserBackend)
     }
@@ -185,7 +180,7 @@ final class SyntheticCorpus: BrowserBackend, @unchecked Sendable {
         for word in query.lowercased().split(separator: " ") {
             var h: UInt64 = seed
             for b in word.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-            var g = SplitMix(seed: h)
+            var g = SplitMix64(seed: h)
             for j in 0..<dimension { vector[j] += g.nextGaussian() }
         }
         return vector
@@ -208,23 +203,5 @@ final class SyntheticCorpus: BrowserBackend, @unchecked Sendable {
 
     func preview(of imageID: String, size: Size, mode: PreviewMode) throws -> PreviewImage {
         .unavailable("synthetic")
-    }
-}
-
-/// SplitMix64 with a Box-Muller Gaussian: small, seeded, repeatable.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func nextUniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
-    mutating func nextGaussian() -> Float {
-        let u1 = max(nextUniform(), 1e-7), u2 = nextUniform()
-        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
     }
 }

@@ -1,4 +1,5 @@
 import AerieDatasets
+import AerieSynth
 import AerieImage
 import ArgumentParser
 import Dispatch

@@ -1,4 +1,5 @@
 import AerieBrowser
+import AerieRetrieval
 import AerieCurses
 import AerieTerminal
 import ArgumentParser
@@ -51,7 +52,7 @@ struct Browse: ParsableCommand {
         // Fail fast, before any indexing, when there is no terminal to browse in.
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             let stream = isatty(STDIN_FILENO) == 1 ? "output" : "input"
-            Browse.printError("aerie: " + CursesError.notATerminal(stream: stream).description)
+            printError("aerie: " + CursesError.notATerminal(stream: stream).description)
             throw ExitCode(2)
         }
         let environment = ProcessInfo.processInfo.environment
@@ -64,15 +65,14 @@ struct Browse: ParsableCommand {
         // none yet); the models load behind the first frame (see DeferredBackend).
         let backend: DeferredBackend
         do {
-            let opened = try BrowseCorpus.openIndex(dataset: dataset, options: options) { line in
-                Browse.printError(TerminalText.sanitize(line))
-            }
-            let options = self.options
-            backend = DeferredBackend(info: opened.corpusInfo) {
-                try BrowseCorpus.loadModels(for: opened, options: options, previewer: previewer)
+            let session = try Self.openSession(dataset: dataset, options: options)
+            let imageRoot = try session.configuration.dataset.map { _ in try session.configuration.loadDataset().imageRoot }
+            backend = DeferredBackend(info: SessionBackend.corpusInfo(session.index)) {
+                _ = try session.encoders(needText: true)
+                return SessionBackend(session: session, imageRoot: imageRoot, previewer: previewer)
             }
         } catch {
-            Browse.printError("aerie: " + TerminalText.sanitize(String(describing: error)))
+            printError("aerie: " + TerminalText.sanitize(String(describing: error)))
             throw ExitCode(1)
         }
         let config = BrowserConfig(
@@ -90,13 +90,29 @@ struct Browse: ParsableCommand {
             runtime.flushLabelWrites()
         } catch let error as CursesError {
             runtime.flushLabelWrites()
-            Browse.printError("aerie: " + error.description)
+            printError("aerie: " + error.description)
             throw ExitCode(error.exitCode)
         }
     }
 
-    static func printError(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+    /// The session `aerie browse` (and `aerie labels eval`) searches: the named data set's index,
+    /// indexed first when it has no complete index yet (with `aerie index`'s progress); with
+    /// neither a data set nor `--index`, the bundled corpus (`assets/corpus`), which carries its
+    /// own head.
+    static func openSession(dataset named: String?, options: IndexModelOptions) throws -> RetrievalSession {
+        var dataset = named
+        if dataset == nil, options.index == nil {
+            dataset = try BundledAssets.corpusDirectory().path
+        }
+        guard dataset != nil || options.index != nil else {
+            throw ValidationError("name a data set to browse (or an index with --index DIR)")
+        }
+        let configuration = options.configuration(dataset: dataset)
+        if let dataset, !Indexing.hasCompleteIndex(configuration) {
+            printError(TerminalText.sanitize("aerie: \(named ?? "the bundled corpus (\(dataset))") has no index yet; indexing it first"))
+            try Index.build(Indexing(configuration))
+        }
+        return try usingLibrary { try RetrievalSession(configuration) }
     }
 }
 

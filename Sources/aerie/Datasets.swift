@@ -23,8 +23,4 @@ struct Datasets: AsyncParsableCommand {
         printError("aerie: " + TerminalText.sanitize(String(describing: error)))
         return ExitCode(1)
     }
-
-    static func printError(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
 }

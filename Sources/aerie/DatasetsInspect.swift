@@ -49,7 +49,7 @@ struct DatasetsInspect: AsyncParsableCommand {
             printReport(summary, formats: formats, issues: loaded.issues)
         }
         if strict && (summary.missingImages > 0 || !loaded.issues.isEmpty) {
-            Datasets.printError("aerie: strict check failed: \(summary.missingImages) missing image(s), "
+            printError("aerie: strict check failed: \(summary.missingImages) missing image(s), "
                                 + "\(loaded.issues.count) issue(s)")
             throw ExitCode(1)
         }

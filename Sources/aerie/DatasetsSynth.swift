@@ -1,4 +1,5 @@
 import AerieDatasets
+import AerieSynth
 import AerieTerminal
 import ArgumentParser
 import Dispatch
@@ -45,7 +46,7 @@ struct DatasetsSynth: AsyncParsableCommand {
         do {
             items = try SynthCorpus.generate(options, into: folder) { done in
                 if done % step == 0 {
-                    Datasets.printError("\(done)/\(count)")
+                    printError("\(done)/\(count)")
                 }
             }
         } catch {

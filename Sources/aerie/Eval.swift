@@ -1,5 +1,6 @@
 import AerieIndex
-import AerieJoint
+import AerieEvaluation
+import AerieRetrieval
 import AerieTerminal
 import ArgumentParser
 import Foundation
@@ -42,34 +43,17 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         if let labelFile {
-            var arguments = [dataset] + options.arguments + ["--k", String(k)]
-            if labelFile != "default" { arguments += ["--labels", labelFile] }
-            let command = try LabelsEval.parse(arguments)
-            try command.run()
+            var store = LabelStoreOption()
+            store.path = labelFile == "default" ? nil : labelFile
+            try LabelsEval.evaluate(dataset: dataset, options: options, labels: store, k: k, depth: LabelsEval.defaultDepth)
             return
         }
-        let location = try options.location(forDataset: URL(fileURLWithPath: dataset))
-        let index = try SearchIndex(location: location)
-        guard let captionVectors = index.captionVectors else {
-            throw IndexError.noVectors(kind: "caption", reason: "the index was built without a joint head (run `aerie train`, then `aerie index`)")
-        }
-        let images = index.images.filter { $0.split == split }
-        guard !images.isEmpty else { throw ValidationError("split '\(split)' has no indexed images") }
-        var imageColumn: [Int: Int] = [:]
-        for (column, image) in images.enumerated() { imageColumn[image.row] = column }
-        let captions = index.captions.filter { imageColumn[$0.imageRow] != nil }
-        let d = index.space.dimension
-        let imageValues = images.flatMap { index.imageVectors.row($0.row) }
-        let captionValues = captions.flatMap { captionVectors.row($0.row) }
-        let similarity = RetrievalEvaluation.similarity(captions: captionValues, images: imageValues, dimension: d)
-        let labels = images.allSatisfy { $0.label != nil } ? images.map { $0.label ?? "" } : nil
+        let session = try usingLibrary { try RetrievalSession(options.configuration(dataset: dataset)) }
         let correction = hubness.correction
-        let (textToImage, imageToText) = RetrievalEvaluation.corrected(
-            similarity: similarity, captionCount: captions.count, imageCount: images.count, hubness: correction)
-        var report = RetrievalEvaluation.evaluate(similarity: textToImage, imageCount: images.count,
-                                                  captionImage: captions.compactMap { imageColumn[$0.imageRow] },
-                                                  labels: labels, ties: ties, imageToTextSimilarity: imageToText)
-        report.hubness = correction.name
+        let report = try usingLibrary { try session.evaluate(split: split, ties: ties, hubness: correction) }
+        let images = session.index.images.filter { $0.split == split }
+        let imageRows = Set(images.map(\.row))
+        let captions = session.index.captions.filter { imageRows.contains($0.imageRow) }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -77,7 +61,7 @@ struct Eval: ParsableCommand {
             return
         }
         print("split \(TerminalText.sanitize(split)): \(images.count) images, \(captions.count) captions; "
-              + "space: \(TerminalText.sanitize(index.space.description)); ties \(report.tieRule.rawValue); "
+              + "space: \(TerminalText.sanitize(session.index.space.description)); ties \(report.tieRule.rawValue); "
               + "hubness \(correction.name)")
         print("                  text→image            image→text")
         print("                  R@1    R@5    R@10    R@1    R@5    R@10    mR")

@@ -1,3 +1,4 @@
+import AerieEvaluation
 import AerieIndex
 import AerieJoint
 import ArgumentParser

@@ -1,5 +1,5 @@
 import AerieDatasets
-import AerieImage
+import AerieRetrieval
 import AerieIndex
 import AerieTerminal
 import ArgumentParser
@@ -30,22 +30,19 @@ struct Index: ParsableCommand {
 
     func run() throws {
         guard let type = VectorType(name: dtype), type != .binary else { throw ValidationError("--dtype must be fp32 or fp16") }
-        var data = try options.loadDataset(dataset)
-        if let split {
-            let kept = data.presentImages.filter { $0.split?.rawValue == split }
-            let renumbered = kept.enumerated().map { i, e in
-                ImageEntry(id: i, filename: e.filename, url: e.url, split: e.split, label: e.label, sentences: e.sentences, sourceID: e.sourceID)
-            }
-            data = CaptionDataset(kind: data.kind, source: data.source, imageRoot: data.imageRoot, name: data.name,
-                                  images: renumbered, missing: [], issues: data.issues)
-        }
-        let location = try options.location(forDataset: URL(fileURLWithPath: dataset))
-        let models = try options.loadModels(needText: false, dataset: dataset)
+        let indexing = Indexing(options.configuration(dataset: dataset), split: split, vectorType: type, batchSize: batch)
+        try Self.build(indexing, reproject: reproject)
+    }
+
+    /// Indexes (or re-projects) with progress bars on stderr and the summary on stdout; also how
+    /// `aerie browse` and `aerie labels eval` index a data set that has no index yet.
+    static func build(_ indexing: Indexing, reproject: Bool = false) throws {
+        let data = try usingLibrary { try indexing.dataset() }
+        let location = try usingLibrary { try indexing.configuration.indexLocation() }
+        let (builder, models) = try usingLibrary { try indexing.builder() }
         printError("index: \(TerminalText.sanitize(location.directory.path))")
         printError("models: image \(models.image.identity)" + (models.head.map { ", joint head \($0.identity.prefix(12))" } ?? ", no joint head"))
         if !data.missing.isEmpty { printError("\(data.missing.count) images listed but missing: skipped") }
-        let builder = IndexBuilder(location: location, imageEncoder: models.image, textEncoder: models.text, head: models.head,
-                                   decode: { try ImageDecoder.decode(contentsOf: $0) }, vectorType: type, batchSize: batch)
         if reproject {
             let generation = try builder.reproject()
             printError("re-projected stored features: generation \(generation)")

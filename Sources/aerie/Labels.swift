@@ -1,4 +1,6 @@
-import AerieBrowser
+import AerieEvaluation
+import AerieIndex
+import AerieRetrieval
 import AerieTerminal
 import ArgumentParser
 import Foundation
@@ -36,7 +38,7 @@ struct LabelStoreOption: ParsableArguments {
 
 /// Prints an error (sanitized) and returns exit code 1.
 func labelFailure(_ error: any Error) -> ExitCode {
-    FileHandle.standardError.write(Data(("aerie: " + TerminalText.sanitize(String(describing: error)) + "\n").utf8))
+    printError("aerie: " + TerminalText.sanitize(String(describing: error)))
     return ExitCode(1)
 }
 
@@ -75,7 +77,7 @@ struct LabelsExport: ParsableCommand {
             throw labelFailure(error)
         }
         let count = exported.qrels.split(separator: "\n").count
-        FileHandle.standardError.write(Data("aerie: \(count) labels; topics in \(TerminalText.sanitize(topicsPath))\n".utf8))
+        printError("aerie: \(count) labels; topics in \(TerminalText.sanitize(topicsPath))")
     }
 }
 
@@ -155,17 +157,20 @@ struct LabelsEval: ParsableCommand {
         guard k > 0, depth >= k else { throw ValidationError("need 0 < --k <= --depth") }
     }
 
+    /// The ranking depth when `aerie eval --labels` asks.
+    static let defaultDepth = 1000
+
     func run() throws {
+        try Self.evaluate(dataset: dataset, options: options, labels: store, k: k, depth: depth)
+    }
+
+    /// Searches every labelled query again on the data set's index (indexing it first when it
+    /// has none, as `aerie browse` does) and prints P@K, MAP and nDCG@K.
+    static func evaluate(dataset: String?, options: IndexModelOptions, labels store: LabelStoreOption, k: Int, depth: Int) throws {
         let labels = try store.open().allLabels()
         guard !labels.isEmpty else { throw labelFailure(LabelsEvalError.noLabels(store.resolvedPath)) }
-        let previewer = BrowsePreviewer(capabilities: TerminalQuery.detect(allowQuery: false))
-        let backend = try BrowseCorpus.open(dataset: dataset, options: options, previewer: previewer) { line in
-            FileHandle.standardError.write(Data((TerminalText.sanitize(line) + "\n").utf8))
-        }
-        var rankings: [String: [String]] = [:]
-        for query in Set(labels.map(\.query)).sorted() {
-            rankings[query] = try backend.search(SearchRequest(query: query, limit: depth)).results.map(\.id)
-        }
+        let session = try Browse.openSession(dataset: dataset, options: options)
+        let rankings = try usingLibrary { try session.rankings(of: labels.map(\.query), depth: depth) }
         let summary = RelevanceMetrics.summarize(labels: labels, rankings: rankings, k: k)
         print("labelled queries \(summary.topics) (skipped without a relevant label: \(summary.skipped)), labels \(labels.count)")
         print(String(format: "P@%d %.4f   MAP %.4f   nDCG@%d %.4f", k, summary.precisionAtK, summary.meanAveragePrecision, k, summary.ndcgAtK))

@@ -21,15 +21,9 @@ struct Neighbors: ParsableCommand {
         if hubness.hubness != .none && !captions {
             throw ValidationError("--hubness corrects image→text ranking: add --captions")
         }
-        let index = try ranking.openIndex(options)
-        guard let found = index.image(matching: image) else { throw IndexError.unknownItem("image \(image)") }
-        let vector = index.imageVectors.row(found.row)
-        let target: SearchIndex.Target = captions ? .captions : .images
-        // The image itself is its own nearest neighbour: ask for one more and drop it.
-        var hits = hubness.hubness == .none
-            ? try index.search(vector, target: target, k: captions ? ranking.k : ranking.k + 1, metric: ranking.metric)
-            : try index.search(vector, k: ranking.k, hubness: index.prepareHubness(hubness.correction, target: .captions))
-        if !captions { hits = Array(hits.filter { $0.id != found.row }.prefix(ranking.k)) }
-        try ranking.print(resultLines(hits, index: index, target: target), scoreName: hubness.scoreName)
+        let session = try ranking.openSession(options)
+        let items = try session.neighbours(of: image, target: captions ? .captions : .images, k: ranking.k,
+                                           metric: ranking.metric, hubness: hubness.correction)
+        try ranking.print(items, scoreName: hubness.scoreName)
     }
 }

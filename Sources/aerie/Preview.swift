@@ -212,10 +212,6 @@ struct Preview: AsyncParsableCommand {
             printError("aerie: cannot preview \(TerminalText.sanitizedPath(url)): \(TerminalText.sanitize(message))")
         }
     }
-
-    func printError(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
-    }
 }
 
 /// `--colors`: a colour mode or `auto`.

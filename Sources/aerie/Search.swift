@@ -1,5 +1,5 @@
 import AerieIndex
-import AerieTerminal
+import AerieRetrieval
 import ArgumentParser
 import Foundation
 
@@ -27,23 +27,14 @@ struct Search: ParsableCommand {
 
     func run() throws {
         try hubness.check(metric: ranking.metric)
-        let index = try ranking.openIndex(options)
+        let session = try ranking.openSession(options)
         var terms = query
         if let image { terms = terms.isEmpty ? [image] : terms + ["+", image] }
-        let expression = try QueryExpression.parse(terms) { term in
-            let expanded = NSString(string: term).expandingTildeInPath
-            var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: expanded, isDirectory: &isDirectory) && !isDirectory.boolValue
+        let expression = try session.parseQuery(terms)
+        let items = try usingLibrary {
+            try session.search(expression, target: captions ? .captions : .images, k: ranking.k, metric: ranking.metric,
+                               hubness: hubness.correction)
         }
-        let needsText = expression.terms.contains { $0.kind == .text }
-        let models = try options.loadModels(needText: needsText, dataset: ranking.dataset)
-        try index.requireSpace(EmbeddingSpace(imageEncoder: models.image.identity, textEncoder: models.text?.identity,
-                                              head: models.head?.identity, dimension: index.space.dimension))
-        let vector = try QueryEncoder(image: models.image, text: models.text, head: models.head).vector(for: expression)
-        let target: SearchIndex.Target = captions ? .captions : .images
-        let hits = hubness.hubness == .none
-            ? try index.search(vector, target: target, k: ranking.k, metric: ranking.metric)
-            : try index.search(vector, k: ranking.k, hubness: index.prepareHubness(hubness.correction, target: target))
-        try ranking.print(resultLines(hits, index: index, target: target), scoreName: hubness.scoreName)
+        try ranking.print(items, scoreName: hubness.scoreName)
     }
 }

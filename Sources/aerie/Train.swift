@@ -1,4 +1,7 @@
+import AerieEvaluation
+import AerieCore
 import AerieDatasets
+import AerieRetrieval
 import AerieImage
 import AerieJoint
 import AerieModels
@@ -24,10 +27,9 @@ struct Train: AsyncParsableCommand {
     /// (`efficientnet-lite0`, `efficientnet-lite2-multilevel`, `geoembed`, …) or the short forms
     /// `lite0`, `lite2`, `lite0-multilevel`, `lite2-multilevel`.
     static func encoderNames(_ backbone: String) throws -> [String] {
-        let known = ModelRegistry.entries.filter { $0.input == .image }.map(\.name)
-        let names = backbone.split(separator: "+").map { part -> String in
-            let name = part.trimmingCharacters(in: .whitespaces)
-            return name.hasPrefix("lite") ? "efficientnet-" + name : name
+        let known = ModelRegistry.imageEncoderNames
+        let names = ModelIdentity.componentNames(backbone).map { name in
+            name.hasPrefix("lite") ? "efficientnet-" + name : name
         }
         guard !names.isEmpty, names.allSatisfy(known.contains), Set(names).count == names.count else {
             throw ValidationError("--backbone takes distinct image encoders joined by +, among: \(known.joined(separator: ", "))")
@@ -161,72 +163,31 @@ struct Train: AsyncParsableCommand {
         guard (1...64).contains(ensemble) else { throw ValidationError("--ensemble takes 1 to 64 members") }
         let viewNames = try parseViews()
         let datasetURL = URL(fileURLWithPath: dataset)
-        let loaded = try CaptionDataset.load(datasetURL, options: DatasetLoadOptions(imageRoot: images.map { URL(fileURLWithPath: $0) }))
-        let missing = Set(loaded.missing)
-        let usable = loaded.images.filter { !missing.contains($0.id) && !$0.sentences.isEmpty }
-        let allTrain = usable.filter { $0.split?.rawValue == trainSplit }
-        // Train images in bit-reversed order: every prefix is spread over the whole split, so
-        // over every scene class (data sets are often sorted by class). A subset is a prefix.
-        let spread = Self.bitReversedOrder(allTrain.count).map { allTrain[$0] }
-        let trainEntries = trainSubset > 0 && trainSubset < allTrain.count ? Array(spread.prefix(trainSubset)) : spread
-        let valEntries = usable.filter { $0.split?.rawValue == valSplit }
-        guard trainEntries.count >= 2 else { throw ValidationError("split '\(trainSplit)' has \(trainEntries.count) usable images") }
-        guard !valEntries.isEmpty else { throw ValidationError("split '\(valSplit)' has no usable images") }
-        let entries = trainEntries + valEntries
-        printError("data: \(trainEntries.count) of \(allTrain.count) \(trainSplit) + \(valEntries.count) \(valSplit) images, "
-                   + "\(entries.reduce(0) { $0 + $1.sentences.count }) captions (\(missing.count) missing images skipped)")
-
-        let store = ModelStore(explicit: models)
-        let cacheRoot = cache.map { URL(fileURLWithPath: $0) } ?? Self.defaultCacheRoot()
-        let features = FeatureStore(root: cacheRoot)
-
-        // Text features, one row per caption.
-        let textEncoder = try MiniLMEncoder(store: store)
-        let textReference = Self.reference(textEncoder.identity)
-        let captions = entries.flatMap(\.sentences)
-        let captionFeatures = try features.textFeatures(captions, encoder: textEncoder, reference: textReference)
-
-        // Image features: one tensor per view, backbones concatenated.
-        var imageReferences: [EncoderReference] = []
-        var perBackbone: [[Tensor]] = []
-        let paths = entries.map { $0.url.standardizedFileURL.path }
-        // Validation images first: with them cached, an interrupted run can resume on a train subset.
-        let encodingOrder = Array(paths[trainEntries.count...]) + Array(paths[..<trainEntries.count])
-        for name in try Self.encoderNames(backbone) {
-            let encoder = try makeImageEncoder(store: store, name: name)
-            let reference = Self.reference(encoder.identity)
-            imageReferences.append(reference)
-            perBackbone.append(try viewNames.map { view in
-                try features.imageFeatures(paths, view: view, encoder: encoder, reference: reference, encodingOrder: encodingOrder)
-            })
+        let request = TrainingSet.Request(
+            dataset: datasetURL, imageRoot: images.map { URL(fileURLWithPath: $0) }, backbones: try Self.encoderNames(backbone),
+            views: viewNames.compactMap { ImageView(rawValue: $0) }, trainSplit: trainSplit, validationSplit: valSplit,
+            trainSubset: trainSubset, models: models,
+            featureCache: cache.map { URL(fileURLWithPath: $0) } ?? DefaultLocations.featureCache(), maskSameClass: maskSameClass)
+        let plan: TrainingSet.Plan
+        do {
+            plan = try TrainingSet.plan(request)
+        } catch let failure as TrainingSet.Failure {
+            throw ValidationError(failure.description)
         }
-        let imageReference = EncoderReference(
-            name: imageReferences.map(\.name).joined(separator: "+"),
-            weightsSHA256: imageReferences.map(\.weightsSHA256).joined(separator: "+"),
-            dimension: imageReferences.reduce(0) { $0 + $1.dimension })
-        let imageViews = viewNames.indices.map { v in Self.concatenateColumns(perBackbone.map { $0[v] }) }
-
-        // Caption bookkeeping: owner image, text identity, classes, splits.
-        var captionImage: [Int] = [], captionText: [Int] = [], textID: [String: Int] = [:]
-        for (i, entry) in entries.enumerated() {
-            for sentence in entry.sentences {
-                captionImage.append(i)
-                captionText.append(textID[sentence] ?? { textID[sentence] = textID.count; return textID.count - 1 }())
+        printError("data: \(plan.trainEntries.count) of \(plan.trainSplitSize) \(trainSplit) + \(plan.validationEntries.count) \(valSplit) images, "
+                   + "\(plan.entries.reduce(0) { $0 + $1.sentences.count }) captions (\(plan.missingCount) missing images skipped)")
+        var bar: ProgressBar?
+        let set: TrainingSet
+        do {
+            set = try TrainingSet.assemble(plan, request) { progress in
+                if bar?.title != progress.title { bar = ProgressBar(title: progress.title, total: progress.total) }
+                if progress.finished { bar?.finish(progress.total); bar = nil } else { bar?.update(progress.done) }
             }
+        } catch let failure as TrainingSet.Failure {
+            throw ValidationError(failure.description)
         }
-        var classID: [String: Int] = [:]
-        let labels = entries.map(\.label)
-        let imageClass: [Int]? = labels.contains(nil) ? nil : labels.map { label in
-            let key = label ?? ""
-            if let id = classID[key] { return id }
-            classID[key] = classID.count
-            return classID.count - 1
-        }
-        if maskSameClass && imageClass == nil { throw ValidationError("--mask-same-class needs a scene label on every image") }
-        let data = try TrainingData(
-            imageViews: imageViews, captionFeatures: captionFeatures, captionImage: captionImage, captionText: captionText,
-            imageClass: imageClass, trainImages: Array(0..<trainEntries.count),
-            validationImages: Array(trainEntries.count..<entries.count))
+        let data = set.data, imageReference = set.imageEncoder, textReference = set.textEncoder
+        let trainEntries = plan.trainEntries, valEntries = plan.validationEntries
 
         let config = trainingConfiguration()
         printError("training: \(imageReference.name) (\(imageReference.dimension)-d, views \(viewNames.joined(separator: "+"))) "
@@ -253,7 +214,7 @@ struct Train: AsyncParsableCommand {
         }
         guard let result = results.first, let best = result.best else { throw ValidationError("training produced no epoch") }
         let model = try JointModel.ensemble(results.map(\.model))
-        let outURL = out.map { URL(fileURLWithPath: $0) } ?? Self.defaultHeadDirectory()
+        let outURL = out.map { URL(fileURLWithPath: $0) } ?? DefaultLocations.currentHead()
         let half = precision == .f16
         try model.save(to: outURL, halfPrecision: half)
 
@@ -261,7 +222,7 @@ struct Train: AsyncParsableCommand {
         // similarity post-processing.
         let saved = try JointModel.load(from: outURL, imageEncoder: imageReference, textEncoder: textReference)
         let validationCaptions = data.validationImages.flatMap { data.captionsOfImage[$0] }
-        let valCaptionFeatures = Self.rows(data.captionFeatures, validationCaptions)
+        let valCaptionFeatures = data.captionFeatures.rows(validationCaptions)
         let valCaptionImage = validationCaptions.map { data.captionImage[$0] - trainEntries.count }
         let valImageFeatures = data.meanImageFeatures(data.validationImages)
         var byHubness: [String: RetrievalMetrics] = [:]
@@ -279,7 +240,7 @@ struct Train: AsyncParsableCommand {
         }
         var card = HeadCard(
             imageEncoder: imageReference, textEncoder: textReference, dimension: model.dimension,
-            dataset: loaded.name ?? datasetURL.lastPathComponent, trainSplit: trainSplit, validationSplit: valSplit,
+            dataset: set.datasetName, trainSplit: trainSplit, validationSplit: valSplit,
             trainImages: trainEntries.count, validationImages: valEntries.count, imageViews: viewNames,
             configuration: config, selectedEpoch: result.bestEpoch,
             validation: byHubness[config.hubness.name] ?? best.validation,
@@ -338,63 +299,11 @@ struct Train: AsyncParsableCommand {
         return names
     }
 
-    /// `0..<n` in bit-reversed order (0, n/2, n/4, 3n/4, …): every prefix is spread evenly.
-    static func bitReversedOrder(_ n: Int) -> [Int] {
-        guard n > 1 else { return Array(0..<n) }
-        var bits = 0
-        while (1 << bits) < n { bits += 1 }
-        return (0..<(1 << bits)).compactMap { k -> Int? in
-            var r = 0
-            for b in 0..<bits where k & (1 << b) != 0 { r |= 1 << (bits - 1 - b) }
-            return r < n ? r : nil
-        }
-    }
 
-    static func reference(_ identity: ModelIdentity) -> EncoderReference {
-        EncoderReference(name: identity.name, weightsSHA256: identity.weightsSHA256, dimension: identity.dimension)
-    }
 
-    static func rows(_ t: Tensor, _ indices: [Int]) -> Tensor {
-        let d = t.shape[1]
-        var out = [Float]()
-        out.reserveCapacity(indices.count * d)
-        for i in indices { out.append(contentsOf: t.data[i * d ..< (i + 1) * d]) }
-        return Tensor(shape: [indices.count, d], data: out)
-    }
 
-    static func concatenateColumns(_ parts: [Tensor]) -> Tensor {
-        guard parts.count > 1, let first = parts.first else { return parts.first ?? Tensor(zeros: [0, 0]) }
-        let n = first.shape[0], width = parts.reduce(0) { $0 + $1.shape[1] }
-        var out = [Float]()
-        out.reserveCapacity(n * width)
-        for r in 0..<n {
-            for p in parts { out.append(contentsOf: p.data[r * p.shape[1] ..< (r + 1) * p.shape[1]]) }
-        }
-        return Tensor(shape: [n, width], data: out)
-    }
 
-    static func defaultCacheRoot() -> URL {
-        let env = ProcessInfo.processInfo.environment
-        let base = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
-        return base.appendingPathComponent("aerie/features")
-    }
 
-    static func defaultHeadDirectory() -> URL {
-        let env = ProcessInfo.processInfo.environment
-        let base = env["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share")
-        return base.appendingPathComponent("aerie/heads/current")
-    }
-}
-
-/// Writes a line to standard output at once (unbuffered, so the table shows as epochs end).
-func printLine(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
-}
-
-func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
 /// The per-epoch table `aerie train` prints.

@@ -3,7 +3,9 @@ import Foundation
 import Testing
 
 /// Golden screens: the rendered text of a screen compared with a file in `Golden/`.
-/// `AERIE_RECORD_GOLDEN=1 swift test --filter AerieBrowserTests` re-records them.
+/// `AERIE_RECORD_GOLDEN=1 swift test --filter AerieBrowserTests` re-records them. A recording run
+/// fails and names each file it wrote (as swift-snapshot-testing and insta do), so a re-record is
+/// never mistaken for a pass: review the diff, then run again without the variable.
 enum Golden {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
 
@@ -17,8 +19,14 @@ enum Golden {
         let url = directory.appendingPathComponent(name + ".txt")
         let actual = text(screen)
         if ProcessInfo.processInfo.environment["AERIE_RECORD_GOLDEN"] == "1" {
-            try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try? actual.write(to: url, atomically: true, encoding: .utf8)
+            do {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                try actual.write(to: url, atomically: true, encoding: .utf8)
+                Issue.record("recorded golden file \(url.path): review it, then run again without AERIE_RECORD_GOLDEN",
+                             sourceLocation: sourceLocation)
+            } catch {
+                Issue.record("could not record golden file \(url.path): \(error)", sourceLocation: sourceLocation)
+            }
             return
         }
         guard let expected = try? String(contentsOf: url, encoding: .utf8) else {

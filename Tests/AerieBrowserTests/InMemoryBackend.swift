@@ -1,3 +1,5 @@
+import AerieEvaluation
+import AerieCore
 import AerieBrowser
 import AerieTerminal
 import Foundation
@@ -109,14 +111,14 @@ struct InMemoryBackend: BrowserBackend {
 struct Session {
     var state: BrowserState
     let backend: InMemoryBackend
-    let store: LabelStore
+    let store: InMemoryLabels
     var effects: [Effect] = []
     var timers: [Int] = []
 
     init(size: Size = Size(width: 80, height: 24), backend: InMemoryBackend = .standard,
-         config: BrowserConfig = BrowserConfig(), store: LabelStore? = nil) throws {
+         config: BrowserConfig = BrowserConfig(), store: InMemoryLabels? = nil) throws {
         self.backend = backend
-        self.store = try store ?? LabelStore()
+        self.store = store ?? InMemoryLabels()
         state = BrowserState(config: config, info: backend.corpusInfo(), size: size, previewMode: .symbols)
         let start = Browser.start(&state)
         run(start)
@@ -168,7 +170,7 @@ struct Session {
             case .loadLabels:
                 send(.labelsLoaded(Result { try store.allLabels() }.mapError { BackendFailure($0) }))
             case .loadHistory:
-                send(.historyLoaded((try? store.history()) ?? []))
+                send(.historyLoaded((try? store.history(limit: 500)) ?? []))
             case let .appendHistory(q):
                 try? store.appendHistory(q)
             case .quit:
@@ -178,4 +180,44 @@ struct Session {
     }
 
     var screen: Screen { Browser.view(state, size: state.size) }
+}
+
+/// TEST ONLY: labels and history in memory, behind the protocol the runtime writes through
+/// (the SQLite store has its own tests in AerieIndexTests).
+final class InMemoryLabels: LabelRecording {
+    private struct Contents {
+        var topics: [String] = []
+        var grades: [LabelKey: Int] = [:]
+        var history: [String] = []
+    }
+    private let contents = Locked(Contents())
+
+    func apply(_ change: LabelChange) throws {
+        contents.update { c in
+            if !c.topics.contains(change.key.query) { c.topics.append(change.key.query) }
+            c.grades[change.key] = change.grade
+        }
+    }
+
+    func allLabels() throws -> [Label] {
+        contents.get().grades.map { Label(query: $0.key.query, imageID: $0.key.imageID, grade: $0.value) }
+            .sorted { a, b in
+                let c = contents.get()
+                let ta = c.topics.firstIndex(of: a.query) ?? 0, tb = c.topics.firstIndex(of: b.query) ?? 0
+                return ta != tb ? ta < tb : a.imageID < b.imageID
+            }
+    }
+
+    func history(limit: Int) throws -> [String] {
+        var seen = Set<String>(), newestFirst: [String] = []
+        for q in contents.get().history.reversed() where seen.insert(q).inserted {
+            newestFirst.append(q)
+            if newestFirst.count == limit { break }
+        }
+        return newestFirst.reversed()
+    }
+
+    func appendHistory(_ query: String) throws {
+        contents.update { c in if c.history.last != query { c.history.append(query) } }
+    }
 }

@@ -1,3 +1,4 @@
+import AerieEvaluation
 import AerieBrowser
 import AerieTerminal
 import Testing
@@ -54,7 +55,7 @@ import Testing
         #expect(s.state.focus == .results)
         #expect(s.effects.contains(.appendHistory("parking lot")))
         #expect(s.state.results.map(\.id).prefix(2) == ["parking_1", "parking_2"])
-        #expect(try s.store.history() == ["parking lot"])
+        #expect(try s.store.history(limit: 500) == ["parking lot"])
     }
 
     @Test func historyWalksBackAndRestoresTheDraft() throws {

@@ -1,3 +1,5 @@
+import AerieTestSupport
+import AerieCore
 import Foundation
 import Testing
 @testable import AerieDatasets
@@ -14,7 +16,7 @@ import Testing
         """
 
     @Test func readsEntriesCaptionsAndSplitsExactly() throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let json = try folder.write("dataset.json", Self.wellFormed)
         try folder.write("imgs/a.png", "x")
@@ -46,7 +48,7 @@ import Testing
     }
 
     @Test func strictModeFailsOnMissingImages() throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let json = try folder.write("dataset.json", Self.wellFormed)
         #expect(throws: DatasetError.strictCheckFailed(path: json.path, missingImages: 3, issues: 0)) {
@@ -55,7 +57,7 @@ import Testing
     }
 
     @Test func explicitImageRootMustExist() throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let json = try folder.write("captions.json", Self.wellFormed)
         let nowhere = folder.url.appendingPathComponent("nowhere")
@@ -141,7 +143,7 @@ import Testing
         (#""just a string""#, "not a caption JSON"),
     ])
     func hostileFilesGiveTypedErrors(text: String, expected: String) throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let json = try folder.write("dataset.json", text)
         do {
@@ -154,7 +156,7 @@ import Testing
     }
 
     @Test func invalidUTF8IsATypedError() throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory()
         defer { folder.remove() }
         var bytes = Array(#"{"images": [{"filename": "a"#.utf8)
         bytes += [0xFF, 0xFE, 0xC3]
@@ -169,7 +171,7 @@ import Testing
     }
 
     @Test func emptyImagesArrayIsAnEmptyDataset() throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let json = try folder.write("dataset.json", #"{"dataset": "none", "images": []}"#)
         let dataset = try CaptionDataset.load(json)
@@ -177,7 +179,7 @@ import Testing
     }
 
     @Test func oversizedFileIsRefused() throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let json = try folder.write("dataset.json", Self.wellFormed)
         #expect {

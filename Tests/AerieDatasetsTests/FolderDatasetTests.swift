@@ -1,3 +1,4 @@
+import AerieTestSupport
 import Foundation
 import Testing
 @testable import AerieDatasets
@@ -5,7 +6,7 @@ import Testing
 /// Detection and loading of class-folder and plain-folder data sets.
 @Suite struct FolderDatasetTests {
     @Test func classFoldersGiveLabels() throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory()
         defer { folder.remove() }
         for path in ["forest/1.png", "forest/2.JPG", "river/a.tif", "river/deep/b.jpeg", "river/notes.txt", ".hidden/x.png"] {
             try folder.write(path, "x")
@@ -21,7 +22,7 @@ import Testing
     }
 
     @Test func plainFolderIsRecursiveWithoutLabels() throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory()
         defer { folder.remove() }
         for path in ["top.png", "2024/a.jpg", "2024/05/b.tiff", "readme.md"] {
             try folder.write(path, "x")
@@ -34,14 +35,14 @@ import Testing
     }
 
     @Test func oneSubfolderIsAPlainFolder() throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory()
         defer { folder.remove() }
         try folder.write("only/a.png", "x")
         #expect(try CaptionDataset.detect(folder.url).kind == .imageFolder)
     }
 
     @Test func folderWithCaptionFileIsCaptionJSON() throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory()
         defer { folder.remove() }
         try folder.write("dataset_x.json", CaptionJSONTests.wellFormed)
         try folder.write("images/a.png", "x")
@@ -56,7 +57,7 @@ import Testing
     }
 
     @Test func emptyFolderAndMissingPathAreErrors() throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory()
         defer { folder.remove() }
         #expect { try CaptionDataset.load(folder.url) } throws: { error in
             if case DatasetError.notADataset = error { true } else { false }
@@ -70,7 +71,7 @@ import Testing
     }
 
     @Test func symbolicLinkLoopsEndWithAnIssue() throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory()
         defer { folder.remove() }
         try folder.write("a/one.png", "x")
         try FileManager.default.createSymbolicLink(at: folder.url.appendingPathComponent("a/loop"), withDestinationURL: folder.url)

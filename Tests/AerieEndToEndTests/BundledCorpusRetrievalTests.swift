@@ -1,3 +1,4 @@
+import AerieCore
 import AerieDatasets
 import AerieImage
 import AerieIndex
@@ -111,8 +112,8 @@ import Testing
         #expect(mean >= Self.minimumMeanPrecision, "mean P@10 \(mean) over \(precisions.count) queries")
     }
 
-    static func reference(_ identity: ModelIdentity) -> EncoderReference {
-        EncoderReference(name: identity.name, weightsSHA256: identity.weightsSHA256, dimension: identity.dimension)
+    static func reference(_ identity: ModelIdentity) -> ModelIdentity {
+        ModelIdentity(name: identity.name, weightsSHA256: identity.weightsSHA256, dimension: identity.dimension)
     }
 
     /// The corpus index, built in a fresh temporary folder.

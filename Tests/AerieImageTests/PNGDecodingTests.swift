@@ -1,3 +1,4 @@
+import AerieCore
 import Foundation
 import Testing
 import AerieImage
@@ -93,7 +94,7 @@ import AerieTestSupport
 
     /// PNGEncoder output decodes to the same pixels, including transparency.
     @Test func encoderRoundTrip() throws {
-        var generator = SeededGenerator(seed: 42)
+        var generator = SplitMix64(seed: 42)
         for (width, height) in [(1, 1), (7, 5), (64, 48)] {
             let pixels = (0..<(width * height * 4)).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let image = RGBAImage(width: width, height: height, pixels: pixels)

@@ -1,3 +1,5 @@
+import AerieEvaluation
+import AerieCore
 import AerieJoint
 import AerieTestSupport
 import Foundation
@@ -245,13 +247,13 @@ import Testing
         let hits = try index.search(query, k: 6, hubness: prepared)
 
         let d = index.space.dimension
-        let images = RetrievalEvaluation.l2Normalised(index.images.flatMap { index.imageVectors.row($0.row) }, d)
-        let captions = RetrievalEvaluation.l2Normalised(index.captions.flatMap { index.captionVectors?.row($0.row) ?? [] }, d)
+        let images = L2.normalized(index.images.flatMap { index.imageVectors.row($0.row) }, dimension: d)
+        let captions = L2.normalized(index.captions.flatMap { index.captionVectors?.row($0.row) ?? [] }, dimension: d)
         // images × captions
         let scores = RetrievalEvaluation.similarity(captions: images, images: captions, dimension: d)
         let (scale, offsets) = correction.offsets(galleryRows: scores, galleryCount: index.images.count,
                                                   queryCount: index.captions.count)
-        let q = RetrievalEvaluation.l2Normalised(query, d)
+        let q = L2.normalized(query, dimension: d)
         var corrected: [Float] = []
         for i in 0..<index.images.count {
             var dot: Float = 0

@@ -1,3 +1,4 @@
+import AerieCore
 @testable import AerieIndex
 
 /// Slow, obvious twins of the scoring engine, used only by the tests: score every row with plain
@@ -30,18 +31,7 @@ enum ReferenceScoring {
     }
 }
 
-/// A small seeded generator (SplitMix64) so random cases repeat exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     mutating func gaussian() -> Float {
         let u = Float.random(in: Float.ulpOfOne..<1, using: &self), v = Float.random(in: 0..<1, using: &self)
         return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
@@ -51,5 +41,6 @@ struct SeededGenerator: RandomNumberGenerator {
         (0..<(count * dimension)).map { _ in gaussian() }
     }
 }
+
 
 import Foundation

@@ -1,3 +1,4 @@
+import AerieCore
 import Testing
 @testable import AerieIndex
 
@@ -31,7 +32,7 @@ func rows(_ flat: [Float], _ d: Int) -> [[Float]] {
 @Suite struct ScoringEngineTests {
     @Test(arguments: [0, 1, 2, 3] as [UInt64], [1, 2, 3] as [Int])
     func float32MatchesReference(seed: UInt64, threads: Int) throws {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let d = [7, 16, 33, 64][Int(seed)]
         let n = 3000
         let data = rng.vectors(n, d)
@@ -47,7 +48,7 @@ func rows(_ flat: [Float], _ d: Int) -> [[Float]] {
 
     @Test(arguments: [0, 1, 2] as [UInt64])
     func float16MatchesReferenceOnRoundedRows(seed: UInt64) throws {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let d = [16, 40, 64][Int(seed)]
         let data = rng.vectors(3000, d)
         let matrix = VectorMatrix(float16From: data, dimension: d)
@@ -66,7 +67,7 @@ func rows(_ flat: [Float], _ d: Int) -> [[Float]] {
         halves.withUnsafeBytes { raw in
             widened.withUnsafeMutableBufferPointer { out in
                 guard let source = raw.baseAddress, let target = out.baseAddress else { return }
-                Kernels.widenRow(source, into: target, halves.count)
+                RowKernels.widenRow(source, into: target, halves.count)
             }
         }
         var mismatches = 0
@@ -79,7 +80,7 @@ func rows(_ flat: [Float], _ d: Int) -> [[Float]] {
 
     @Test(arguments: [0, 1, 2] as [UInt64])
     func hammingMatchesReference(seed: UInt64) throws {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let d = [64, 100, 512][Int(seed)]
         let data = rng.vectors(2500, d)
         let matrix = VectorMatrix(binaryFrom: data, dimension: d)
@@ -93,7 +94,7 @@ func rows(_ flat: [Float], _ d: Int) -> [[Float]] {
 
     @Test(arguments: [8, 64, 100, 512, 600] as [Int])
     func batchedHammingMatchesReference(dimension d: Int) throws {
-        var rng = SeededGenerator(seed: 77 + UInt64(d))
+        var rng = SplitMix64(seed: 77 + UInt64(d))
         // 4500 rows: two threads of the engine, each with its own range and heaps to merge.
         let n = 4500
         var data = rng.vectors(n, d)
@@ -110,7 +111,7 @@ func rows(_ flat: [Float], _ d: Int) -> [[Float]] {
                 let expected = q.withUnsafeBytes { qb in
                     codes.withUnsafeBytes { xb -> [Hit] in
                         guard let qp = qb.baseAddress, let xp = xb.baseAddress else { return [] }
-                        return (0..<n).map { Hit(id: $0, score: Float(Kernels.hamming(qp, xp + $0 * words * 8, words))) }
+                        return (0..<n).map { Hit(id: $0, score: Float(RowKernels.hamming(qp, xp + $0 * words * 8, words))) }
                             .sorted { $0.score != $1.score ? $0.score < $1.score : $0.id < $1.id }
                             .prefix(k).map { $0 }
                     }
@@ -123,7 +124,7 @@ func rows(_ flat: [Float], _ d: Int) -> [[Float]] {
     @Test func manyPiecesGiveTheOnePieceResult() throws {
         // 20000 rows: 3 threads cut them into 9 pieces; every row repeats 50 rows later, so
         // equal scores straddle pieces. One thread scans everything in one piece.
-        var rng = SeededGenerator(seed: 2024)
+        var rng = SplitMix64(seed: 2024)
         let d = 16
         let distinct = rng.vectors(50, d)
         var data = [Float]()
@@ -176,7 +177,7 @@ func rows(_ flat: [Float], _ d: Int) -> [[Float]] {
 
     @Test(arguments: [VectorType.float32, .float16, .binary])
     func batchedEqualsSingle(type: VectorType) throws {
-        var rng = SeededGenerator(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let d = 48
         let data = rng.vectors(6000, d)
         let matrix = VectorMatrix(type, from: data, dimension: d)

@@ -1,3 +1,4 @@
+import AerieCore
 @testable import AerieJoint
 import AerieTensor
 import Foundation
@@ -9,7 +10,7 @@ import Testing
     }
 
     @Test func roundTripKeepsRowsByKey() throws {
-        let encoder = EncoderReference(name: "enc", weightsSHA256: "abc", dimension: 3)
+        let encoder = ModelIdentity(name: "enc", weightsSHA256: "abc", dimension: 3)
         var cache = FeatureCache(encoder: encoder)
         cache.insert(keys: ["a.jpg", "b.jpg"], values: Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6]))
         cache.insert(keys: ["a.jpg", "c.jpg"], values: Tensor(shape: [2, 3], data: [7, 8, 9, 0, 0, 1]))
@@ -23,7 +24,7 @@ import Testing
     }
 
     @Test func anotherEncodersCacheIsRefused() throws {
-        let encoder = EncoderReference(name: "enc", weightsSHA256: "abc", dimension: 2)
+        let encoder = ModelIdentity(name: "enc", weightsSHA256: "abc", dimension: 2)
         var cache = FeatureCache(encoder: encoder)
         cache.insert(keys: ["x"], values: Tensor(shape: [1, 2], data: [1, 2]))
         let url = temporaryFile()

@@ -1,3 +1,4 @@
+import AerieCore
 @testable import AerieJoint
 import AerieTensor
 
@@ -10,7 +11,7 @@ enum Tolerance {
     static let blas: Float = 1e-4
 }
 
-func randomValues(_ count: Int, _ generator: inout SeededGenerator, scale: Float = 1) -> [Float] {
+func randomValues(_ count: Int, _ generator: inout SplitMix64, scale: Float = 1) -> [Float] {
     (0..<count).map { _ in generator.nextGaussian() * scale }
 }
 
@@ -50,5 +51,5 @@ func naiveProduct(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transposeA
     return c
 }
 
-let imageReference = EncoderReference(name: "test-image", weightsSHA256: String(repeating: "a", count: 64), dimension: 6)
-let textReference = EncoderReference(name: "test-text", weightsSHA256: String(repeating: "b", count: 64), dimension: 5)
+let imageReference = ModelIdentity(name: "test-image", weightsSHA256: String(repeating: "a", count: 64), dimension: 6)
+let textReference = ModelIdentity(name: "test-text", weightsSHA256: String(repeating: "b", count: 64), dimension: 5)

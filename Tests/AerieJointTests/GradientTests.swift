@@ -1,3 +1,4 @@
+import AerieCore
 @testable import AerieJoint
 import AerieTensor
 import Foundation
@@ -5,7 +6,7 @@ import Testing
 
 @Suite struct GradientTests {
     @Test(arguments: 0..<3) func matrixProductsMatchNaiveLoops(seed: UInt64) {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         let m = 3 + Int(seed), n = 4, k = 5
         let a = randomValues(m * k, &g), b = randomValues(n * k, &g), bt = randomValues(k * n, &g), at = randomValues(k * m, &g)
         let c1 = Matrix.multiplyTransposed(a, b, m: m, n: n, k: k)
@@ -66,7 +67,7 @@ import Testing
     }
 
     @Test(arguments: allLosses) func lossGradientMatchesFiniteDifferences(loss: LossKind) {
-        var g = SeededGenerator(seed: 11)
+        var g = SplitMix64(seed: 11)
         let n = 6
         let mask = sampleMask(n)
         let s = randomValues(n * n, &g, scale: 0.5)
@@ -98,7 +99,7 @@ import Testing
     /// The whole batch step (head → normalisation → similarity → loss) against finite differences
     /// on every parameter of both heads, for every head and loss, with a mask.
     @Test(arguments: heads, allLosses) func batchGradientMatchesFiniteDifferences(head: HeadConfiguration, loss: LossKind) {
-        var g = SeededGenerator(seed: 5)
+        var g = SplitMix64(seed: 5)
         let n = 5
         var imageHead = ProjectionHead(configuration: head, generator: &g)
         var textConfiguration = head
@@ -110,11 +111,11 @@ import Testing
         let xi = randomValues(n * 6, &g), xt = randomValues(n * 5, &g)
         let mask = sampleMask(n)
         func lossValue(_ ih: ProjectionHead, _ th: ProjectionHead) -> Float {
-            var none: SeededGenerator? = nil
+            var none: SplitMix64? = nil
             return BatchStep.run(imageHead: ih, textHead: th, imageInput: xi, textInput: xt, mask: mask,
                                  loss: loss, logScale: 1, generator: &none).loss
         }
-        var none: SeededGenerator? = nil
+        var none: SplitMix64? = nil
         let result = BatchStep.run(imageHead: imageHead, textHead: textHead, imageInput: xi, textInput: xt, mask: mask,
                                    loss: loss, logScale: 1, generator: &none)
         #expect(result.loss > 0)
@@ -148,15 +149,15 @@ import Testing
     }
 
     @Test func dropoutGradientMatchesFiniteDifferencesUnderAFixedMask() {
-        var g = SeededGenerator(seed: 9)
+        var g = SplitMix64(seed: 9)
         let config = HeadConfiguration(kind: .mlp, inputDimension: 6, outputDimension: 4, hiddenDimension: 8, dropout: 0.3)
         let head = ProjectionHead(configuration: config, generator: &g)
         let x = randomValues(3 * 6, &g), dy = randomValues(3 * 4, &g)
-        var dropout: SeededGenerator? = SeededGenerator(seed: 1)
+        var dropout: SplitMix64? = SplitMix64(seed: 1)
         let (_, activations) = head.forward(x, count: 3, generator: &dropout)
         let grads = head.backward(activations, outputGradient: dy)
         func value(_ h: ProjectionHead) -> Float {
-            var same: SeededGenerator? = SeededGenerator(seed: 1)  // the same dropout mask
+            var same: SplitMix64? = SplitMix64(seed: 1)  // the same dropout mask
             let y = h.forward(x, count: 3, generator: &same).output
             return zip(y, dy).map { $0 * $1 }.reduce(0, +)
         }
@@ -164,18 +165,18 @@ import Testing
     }
 
     @Test(arguments: [HeadKind.linear, .mlp]) func inputDropoutGradientMatchesFiniteDifferencesUnderAFixedMask(kind: HeadKind) {
-        var g = SeededGenerator(seed: 11)
+        var g = SplitMix64(seed: 11)
         let config = HeadConfiguration(kind: kind, inputDimension: 6, outputDimension: 4, hiddenDimension: 8, inputDropout: 0.5)
         let head = ProjectionHead(configuration: config, generator: &g)
         let x = randomValues(3 * 6, &g), dy = randomValues(3 * 4, &g)
-        var dropout: SeededGenerator? = SeededGenerator(seed: 2)
+        var dropout: SplitMix64? = SplitMix64(seed: 2)
         let (trainingOutput, activations) = head.forward(x, count: 3, generator: &dropout)
         // Dropout is on while training, off without a generator.
         #expect(trainingOutput != head.forward(x, count: 3))
         #expect(activations.input.contains(0))
         let grads = head.backward(activations, outputGradient: dy)
         func value(_ h: ProjectionHead) -> Float {
-            var same: SeededGenerator? = SeededGenerator(seed: 2)  // the same dropout mask
+            var same: SplitMix64? = SplitMix64(seed: 2)  // the same dropout mask
             let y = h.forward(x, count: 3, generator: &same).output
             return zip(y, dy).map { $0 * $1 }.reduce(0, +)
         }

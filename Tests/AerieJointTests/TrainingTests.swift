@@ -1,3 +1,5 @@
+@testable import AerieEvaluation
+import AerieCore
 @testable import AerieJoint
 import AerieTensor
 import Foundation
@@ -7,7 +9,7 @@ import Testing
 /// space; its captions are a fixed random linear map of the same latent, plus noise, so a linear
 /// joint space exists that matches every pair.
 func syntheticData(images: Int = 24, captionsPerImage: Int = 2, seed: UInt64 = 3) throws -> TrainingData {
-    var g = SeededGenerator(seed: seed)
+    var g = SplitMix64(seed: seed)
     let latentDimension = 8  // below both feature widths (12, 10), so both sides keep the whole latent
     let latents = randomValues(images * latentDimension, &g)
     let toImage = randomValues(12 * latentDimension, &g), toText = randomValues(10 * latentDimension, &g)
@@ -30,8 +32,8 @@ func syntheticData(images: Int = 24, captionsPerImage: Int = 2, seed: UInt64 = 3
         imageClass: all.map { $0 % 4 }, trainImages: all, validationImages: all)
 }
 
-let syntheticImage = EncoderReference(name: "test-image", weightsSHA256: String(repeating: "a", count: 64), dimension: 12)
-let syntheticText = EncoderReference(name: "test-text", weightsSHA256: String(repeating: "b", count: 64), dimension: 10)
+let syntheticImage = ModelIdentity(name: "test-image", weightsSHA256: String(repeating: "a", count: 64), dimension: 12)
+let syntheticText = ModelIdentity(name: "test-text", weightsSHA256: String(repeating: "b", count: 64), dimension: 10)
 
 func smallConfiguration(head: HeadKind, loss: LossKind) -> TrainingConfiguration {
     var c = TrainingConfiguration()

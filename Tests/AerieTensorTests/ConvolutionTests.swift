@@ -1,8 +1,9 @@
+import AerieCore
 import Testing
 @testable import AerieTensor
 import AerieTestSupport
 
-func randomTensor(_ shape: [Int], using rng: inout SeededGenerator, scale: Float = 1) -> Tensor {
+func randomTensor(_ shape: [Int], using rng: inout SplitMix64, scale: Float = 1) -> Tensor {
     Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in Float.random(in: -scale...scale, using: &rng) })
 }
 
@@ -29,7 +30,7 @@ struct ConvolutionTests {
 
     @Test("depthwise matches the grouped reference", arguments: 0..<24)
     func depthwise(seed: Int) {
-        var rng = SeededGenerator(seed: UInt64(seed))
+        var rng = SplitMix64(seed: UInt64(seed))
         let batch = Int.random(in: 1...2, using: &rng)
         let h = Int.random(in: 1...11, using: &rng), w = Int.random(in: 1...23, using: &rng)  // wide enough for the 4-pixel path
         let c = [3, 8, 13, 24, 35][seed % 5]
@@ -66,7 +67,7 @@ struct ConvolutionTests {
 
     @Test("dense im2col convolution matches the reference", arguments: 0..<8)
     func dense(seed: Int) {
-        var rng = SeededGenerator(seed: UInt64(100 + seed))
+        var rng = SplitMix64(seed: UInt64(100 + seed))
         let batch = Int.random(in: 1...2, using: &rng)
         let h = Int.random(in: 2...12, using: &rng), w = Int.random(in: 2...12, using: &rng)
         let cin = [3, 4, 7][seed % 3], cout = Int.random(in: 1...20, using: &rng)
@@ -112,7 +113,7 @@ struct ConvolutionTests {
 
     @Test("pointwise with residual matches a 1×1 reference plus the skip", arguments: 0..<6)
     func pointwise(seed: Int) {
-        var rng = SeededGenerator(seed: UInt64(200 + seed))
+        var rng = SplitMix64(seed: UInt64(200 + seed))
         let (batch, h, w) = (Int.random(in: 1...3, using: &rng), Int.random(in: 1...6, using: &rng), Int.random(in: 1...6, using: &rng))
         let cin = Int.random(in: 1...40, using: &rng), cout = Int.random(in: 1...40, using: &rng)
         let input = randomTensor([batch, h, w, cin], using: &rng)
@@ -150,7 +151,7 @@ struct ConvolutionTests {
 
     @Test("global average pooling matches the reference", arguments: 0..<4)
     func pool(seed: Int) {
-        var rng = SeededGenerator(seed: UInt64(300 + seed))
+        var rng = SplitMix64(seed: UInt64(300 + seed))
         let input = randomTensor([Int.random(in: 1...3, using: &rng), Int.random(in: 1...9, using: &rng),
                                   Int.random(in: 1...9, using: &rng), Int.random(in: 1...30, using: &rng)], using: &rng)
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])

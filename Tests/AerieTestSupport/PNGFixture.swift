@@ -1,3 +1,4 @@
+import AerieCore
 import Foundation
 
 /// A PNG image described by its raw samples, written by a plain Swift encoder (stored deflate
@@ -62,7 +63,7 @@ public struct PNGFixture: Sendable {
     /// A fixture filled with seeded random samples (random palette and tRNS where requested).
     public static func random(width: Int, height: Int, colorType: ColorType, bitDepth: Int,
                               interlaced: Bool, withTransparency: Bool, seed: UInt64) -> PNGFixture {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         let maximum = UInt16((1 << bitDepth) - 1)
         var palette: [(r: UInt8, g: UInt8, b: UInt8)] = []
         var sampleMaximum = maximum

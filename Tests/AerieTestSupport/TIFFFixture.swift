@@ -1,3 +1,4 @@
+import AerieCore
 import Foundation
 
 /// An 8-bit TIFF written by a plain Swift encoder, for decoder tests that must not depend on
@@ -37,7 +38,7 @@ public struct TIFFFixture: Sendable {
     /// Seeded random samples, smooth enough that PackBits and LZW see both runs and literals.
     public static func random(width: Int, height: Int, samplesPerPixel: Int, compression: Compression,
                               layout: Layout, seed: UInt64) -> TIFFFixture {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var samples = [UInt8](repeating: 0, count: width * height * samplesPerPixel)
         for i in samples.indices {
             // Runs of repeated values every other stretch, noise in between.

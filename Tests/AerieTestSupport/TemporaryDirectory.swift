@@ -1,6 +1,7 @@
 import Foundation
 
-/// A fresh directory under the system's temporary directory, removed when the value is released.
+/// A fresh directory under the system's temporary directory, removed when the value is released
+/// (or at once by ``remove()``).
 public final class TemporaryDirectory: @unchecked Sendable {
     public let url: URL
 
@@ -10,5 +11,23 @@ public final class TemporaryDirectory: @unchecked Sendable {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    deinit { try? FileManager.default.removeItem(at: url) }
+    deinit { remove() }
+
+    /// Writes `data` at `relative`, creating folders on the way.
+    @discardableResult
+    public func write(_ relative: String, _ data: Data) throws -> URL {
+        let file = url.appendingPathComponent(relative)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: file)
+        return file
+    }
+
+    @discardableResult
+    public func write(_ relative: String, _ text: String) throws -> URL {
+        try write(relative, Data(text.utf8))
+    }
+
+    public func remove() {
+        try? FileManager.default.removeItem(at: url)
+    }
 }

@@ -1,3 +1,4 @@
+import AerieEvaluation
 import AerieTerminal
 
 /// Settings fixed for a browsing session.

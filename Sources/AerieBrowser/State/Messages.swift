@@ -1,3 +1,4 @@
+import AerieEvaluation
 import AerieTerminal
 
 /// A key the user pressed, as the runtime decodes it.

@@ -1,3 +1,4 @@
+import AerieEvaluation
 import AerieTerminal
 /// The browser's logic: pure functions from state and message to new state and effects.
 public enum Browser {

@@ -1,3 +1,4 @@
+import AerieCore
 import Dispatch
 import Foundation
 
@@ -22,26 +23,16 @@ func parallelFor(_ iterations: Int, _ body: (Int) -> Void) {
 /// On a shared machine a thread that another process slows down then takes fewer pieces, where a
 /// fixed share per thread would hold the whole call up until the slowest share is done.
 func parallelPieces(_ pieces: Int, workers: Int, _ body: (Int) -> Void) {
-    let next = PieceCounter()
+    let next = Locked(0)  // the next piece to hand out
     parallelFor(max(1, min(workers, pieces))) { _ in
         while true {
-            let piece = next.take()
+            let piece = next.update { value -> Int in
+                value += 1
+                return value - 1
+            }
             guard piece < pieces else { return }
             body(piece)
         }
-    }
-}
-
-/// Hands out 0, 1, 2, … to the workers of ``parallelPieces(_:workers:_:)``.
-private final class PieceCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-
-    func take() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value - 1
     }
 }
 

@@ -1,4 +1,5 @@
-import AerieKernels
+import AerieCore
+import CRowKernels
 import AerieTensor
 import Dispatch
 import Foundation
@@ -9,7 +10,7 @@ import Foundation
 /// free up; each piece keeps a bounded heap of its best `k` and the heaps are merged at the end. A batch of queries
 /// on float vectors with cosine or euclidean scoring goes through `sgemm` block by block (the
 /// matrix is read once for the whole batch); binary codes, single or batched, go through
-/// AerieKernels' Hamming k-nearest kernel (threads split the rows); the other batched cases scan
+/// CRowKernels' Hamming k-nearest kernel (threads split the rows); the other batched cases scan
 /// each block of rows for every query while it is in cache.
 ///
 /// Results are exact and deterministic: best first, equal scores ordered by lower row id.
@@ -54,7 +55,7 @@ public struct ScoringEngine: Sendable {
     /// The kernel paths in use on this CPU, for benchmark reports: "portable",
     /// "AVX2/FMA/F16C/POPCNT", with "+ AVX-512 VPOPCNTDQ (Hamming)" where it applies.
     public static var kernelPaths: String {
-        guard Kernels.accelerated else { return "portable" }
+        guard RowKernels.accelerated else { return "portable" }
         return aerie_kernels_avx512_popcount() != 0 ? "AVX2/FMA/F16C/POPCNT + AVX-512 VPOPCNTDQ (Hamming)" : "AVX2/FMA/F16C/POPCNT"
     }
 
@@ -79,7 +80,7 @@ public struct ScoringEngine: Sendable {
         if matrix.type == .binary {
             return hammingBatch([prepared], matrix, k: k)[0].sorted().map { Hit(id: $0.id, score: $0.key) }
         }
-        if metric == .cosine, Kernels.accelerated, k * 8 <= n, let shadow = matrix.halfShadow {
+        if metric == .cosine, RowKernels.accelerated, k * 8 <= n, let shadow = matrix.halfShadow {
             return prepared.withUnsafeBytes { bytes in
                 prefilteredCosine(bytes.assumingMemoryBound(to: Float.self), matrix, shadow, k: k)
             }
@@ -191,12 +192,7 @@ public struct ScoringEngine: Sendable {
         if matrix.type == .binary {
             return BinaryCodes.encode(query, dimension: matrix.dimension).withUnsafeBytes { Array($0) }
         }
-        var q = query
-        if metric == .cosine {
-            let norm = q.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            let scale: Float = norm > 0 ? 1 / norm : 0
-            for i in q.indices { q[i] *= scale }
-        }
+        let q = metric == .cosine ? L2.normalized(query, dimension: query.count) : query
         return q.withUnsafeBytes { Array($0) }
     }
 
@@ -225,16 +221,16 @@ public struct ScoringEngine: Sendable {
         let base = matrix.base
         let stride = matrix.rowBytes
         let d = matrix.dimension
-        if Kernels.accelerated, scanAccelerated(q, matrix, metric, rows: rows, into: &heap) { return }
+        if RowKernels.accelerated, scanAccelerated(q, matrix, metric, rows: rows, into: &heap) { return }
         switch (matrix.type, metric) {
         case (.float32, .cosine):
             matrix.inverseNorms.withUnsafeBufferPointer { inv in
-                offerAll(rows, into: &heap) { -Kernels.dotF32(q, base + $0 * stride, d) * inv[$0] }
+                offerAll(rows, into: &heap) { -RowKernels.dotF32(q, base + $0 * stride, d) * inv[$0] }
             }
         case (.float32, .euclidean):
-            offerAll(rows, into: &heap) { Kernels.squaredL2F32(q, base + $0 * stride, d) }
+            offerAll(rows, into: &heap) { RowKernels.squaredL2F32(q, base + $0 * stride, d) }
         case (.float32, .cityblock):
-            offerAll(rows, into: &heap) { Kernels.l1F32(q, base + $0 * stride, d) }
+            offerAll(rows, into: &heap) { RowKernels.l1F32(q, base + $0 * stride, d) }
         case (.float16, _):
             // Each row is widened into an L1-resident scratch row, then scored by the fp32 kernels.
             withUnsafeTemporaryAllocation(of: Float.self, capacity: d) { scratch in
@@ -244,19 +240,19 @@ public struct ScoringEngine: Sendable {
                 case .cosine:
                     matrix.inverseNorms.withUnsafeBufferPointer { inv in
                         offerAll(rows, into: &heap) {
-                            Kernels.widenRow(base + $0 * stride, into: widened, d)
-                            return -Kernels.dotF32(q, w, d) * inv[$0]
+                            RowKernels.widenRow(base + $0 * stride, into: widened, d)
+                            return -RowKernels.dotF32(q, w, d) * inv[$0]
                         }
                     }
                 case .euclidean:
                     offerAll(rows, into: &heap) {
-                        Kernels.widenRow(base + $0 * stride, into: widened, d)
-                        return Kernels.squaredL2F32(q, w, d)
+                        RowKernels.widenRow(base + $0 * stride, into: widened, d)
+                        return RowKernels.squaredL2F32(q, w, d)
                     }
                 default:
                     offerAll(rows, into: &heap) {
-                        Kernels.widenRow(base + $0 * stride, into: widened, d)
-                        return Kernels.l1F32(q, w, d)
+                        RowKernels.widenRow(base + $0 * stride, into: widened, d)
+                        return RowKernels.l1F32(q, w, d)
                     }
                 }
             }
@@ -270,7 +266,7 @@ public struct ScoringEngine: Sendable {
     /// Rows per call of a C kernel: its scores stay in L1 while the heap takes them.
     static let kernelBlockRows = 256
 
-    /// The AVX2/F16C/POPCNT path of ``scan``: AerieKernels scores a block of rows into a small
+    /// The AVX2/F16C/POPCNT path of ``scan``: CRowKernels scores a block of rows into a small
     /// buffer, then the heap takes the block. Returns false for the cases it does not cover.
     static func scanAccelerated(_ q: UnsafeRawPointer, _ matrix: VectorMatrix, _ metric: Metric, rows: Range<Int>, into heap: inout TopK) -> Bool {
         let base = matrix.base
@@ -355,7 +351,7 @@ public struct ScoringEngine: Sendable {
         }
     }
 
-    /// Hamming search for binary queries, one or a batch: AerieKernels' batched k-nearest kernel
+    /// Hamming search for binary queries, one or a batch: CRowKernels' batched k-nearest kernel
     /// (many queries per loaded row, or for a few queries several rows per reduction; a heap per
     /// query) runs on each piece of the rows, and the pieces' lists are merged per query.
     private func hammingBatch(_ queries: [[UInt8]], _ matrix: VectorMatrix, k: Int) -> [TopK] {
@@ -429,10 +425,10 @@ public struct ScoringEngine: Sendable {
                     let widenPart = { (t: Int) in
                         let per = (rows + workers - 1) / workers
                         for r in (t * per)..<min(rows, (t + 1) * per) {
-                            if Kernels.accelerated {
+                            if RowKernels.accelerated {
                                 aerie_f16_widen((source + r * stride).assumingMemoryBound(to: UInt16.self), widened + r * d, d)
                             } else {
-                                Kernels.widenRow(source + r * stride, into: widened + r * d, d)
+                                RowKernels.widenRow(source + r * stride, into: widened + r * d, d)
                             }
                         }
                     }

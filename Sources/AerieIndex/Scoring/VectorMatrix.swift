@@ -193,8 +193,8 @@ public final class VectorMatrix: @unchecked Sendable {
             for row in 0..<count {
                 let pointer = base + row * rowBytes
                 out[row] = type == .float32
-                    ? Kernels.dotF32(pointer, pointer, dimension)
-                    : Kernels.squaredNormF16(pointer, dimension)
+                    ? RowKernels.dotF32(pointer, pointer, dimension)
+                    : RowKernels.squaredNormF16(pointer, dimension)
             }
         }
         let inverse = squared.map { $0 > 0 ? 1 / $0.squareRoot() : 0 }

@@ -1,3 +1,5 @@
+import AerieEvaluation
+import AerieCore
 import AerieJoint
 import AerieTensor
 
@@ -71,7 +73,7 @@ extension SearchIndex {
         guard vector.count == gallery.dimension else {
             throw ScoringError.dimensionMismatch(query: vector.count, matrix: gallery.dimension)
         }
-        let query = RetrievalEvaluation.l2Normalised(vector, vector.count)
+        let query = L2.normalized(vector, dimension: vector.count)
         var corrected = [Float](repeating: 0, count: gallery.count)
         let block = 4096
         for start in stride(from: 0, to: gallery.count, by: block) {
@@ -94,6 +96,6 @@ extension SearchIndex {
         var out = [Float]()
         out.reserveCapacity(rows.count * matrix.dimension)
         for row in rows { out += matrix.row(row) }
-        return RetrievalEvaluation.l2Normalised(out, matrix.dimension)
+        return L2.normalized(out, dimension: matrix.dimension)
     }
 }

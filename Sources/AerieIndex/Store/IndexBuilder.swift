@@ -1,3 +1,4 @@
+import AerieCore
 import AerieDatasets
 import AerieImage
 import AerieModels
@@ -325,7 +326,7 @@ public struct IndexBuilder: Sendable {
         let count = features.count / d
         guard count > 0 else { return [] }
         if let head { return try head.projection.projectImages(Tensor(shape: [count, d], data: features)).data }
-        return RetrievalEvaluation.l2Normalised(features, d)
+        return L2.normalized(features, dimension: d)
     }
 
     private func writeBoth(_ kind: String, _ values: [Float], space: EmbeddingSpace, generation: UInt64) throws

@@ -1,3 +1,4 @@
+import AerieCore
 import AerieJoint
 import AerieModels
 import Foundation

@@ -1,0 +1,124 @@
+import AerieCore
+/// A search query as a weighted sum of text and image terms, in the style of rclip:
+/// `"2:parking lot" + ./img.jpg - "cars"`.
+///
+/// Grammar (over the shell's arguments, or within one argument split at ` + ` and ` - `):
+/// ```
+/// query  := term (op term)*
+/// op     := "+" | "-"
+/// term   := [weight ":"] (image path | text)
+/// ```
+/// Consecutive words that are not operators form one text term (`aerie search parking lot`).
+/// A term is an image when the caller's `isImage` predicate says so (the CLI checks the file
+/// system); otherwise it is text. The weight is a decimal number; a `-` operator negates it.
+public struct QueryExpression: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case text, image }
+
+    public struct Term: Sendable, Equatable {
+        public var kind: Kind
+        /// The caption text, or the image path as written.
+        public var value: String
+        /// Signed weight.
+        public var weight: Float
+    }
+
+    public var terms: [Term]
+
+    /// Why a query could not be parsed.
+    public enum ParseError: Error, Sendable, Equatable, CustomStringConvertible {
+        case empty
+        case danglingOperator(String)
+        case emptyTerm(position: Int)
+
+        public var description: String {
+            switch self {
+            case .empty: return "the query is empty"
+            case let .danglingOperator(op): return "operator \(op) has no term after it"
+            case let .emptyTerm(position): return "term \(position + 1) of the query is empty"
+            }
+        }
+    }
+
+    /// Parses shell arguments into terms.
+    /// - Parameter isImage: whether a term (weight removed) names an image file.
+    public static func parse(_ arguments: [String], isImage: (String) -> Bool) throws -> QueryExpression {
+        // Split every argument into operator and word tokens.
+        var tokens: [String] = []
+        for argument in arguments {
+            if argument == "+" || argument == "-" { tokens.append(argument); continue }
+            var rest = Substring(argument)
+            while let range = rest.range(of: " + ") ?? rest.range(of: " - ") {
+                // Take whichever operator comes first.
+                let plus = rest.range(of: " + "), minus = rest.range(of: " - ")
+                let first = [plus, minus].compactMap { $0 }.min { $0.lowerBound < $1.lowerBound } ?? range
+                tokens.append(String(rest[..<first.lowerBound]))
+                tokens.append(String(rest[first].trimmingCharactersIn(" ")))
+                rest = rest[first.upperBound...]
+            }
+            tokens.append(String(rest))
+        }
+        var terms: [Term] = []
+        var sign: Float = 1
+        var words: [String] = []
+        var pendingOperator: String?
+        func flush() throws {
+            guard !words.isEmpty else { return }
+            let raw = unquote(words.joined(separator: " ").trimmingCharactersIn(" "))
+            words = []
+            var weight: Float = 1
+            var body = raw
+            if let colon = raw.firstIndex(of: ":"), let w = Float(raw[..<colon]), w.isFinite {
+                weight = w
+                body = String(raw[raw.index(after: colon)...]).trimmingCharactersIn(" ")
+                body = unquote(body)
+            }
+            guard !body.isEmpty else { throw ParseError.emptyTerm(position: terms.count) }
+            terms.append(Term(kind: isImage(body) ? .image : .text, value: body, weight: sign * weight))
+            pendingOperator = nil
+        }
+        for token in tokens {
+            if token == "+" || token == "-" {
+                try flush()
+                if terms.isEmpty && token == "+" { throw ParseError.danglingOperator(token) }
+                sign = token == "-" ? -1 : 1
+                pendingOperator = token
+            } else if !token.trimmingCharactersIn(" ").isEmpty {
+                words.append(token)
+            }
+        }
+        try flush()
+        if let pendingOperator { throw ParseError.danglingOperator(pendingOperator) }
+        guard !terms.isEmpty else { throw ParseError.empty }
+        return QueryExpression(terms: terms)
+    }
+
+    private static func unquote(_ text: String) -> String {
+        for quote: Character in ["\"", "'"] where text.count >= 2 && text.first == quote && text.last == quote {
+            return String(text.dropFirst().dropLast())
+        }
+        return text
+    }
+
+    /// `Σ weight·vector` of L2-normalised term vectors, normalised again.
+    ///
+    /// - Parameter vectors: one joint-space vector per term, in order.
+    public func combine(_ vectors: [[Float]]) -> [Float] {
+        precondition(vectors.count == terms.count, "one vector per term expected")
+        guard let dimension = vectors.first?.count else { return [] }
+        var sum = [Float](repeating: 0, count: dimension)
+        for (term, vector) in zip(terms, vectors) {
+            let unit = L2.normalized(vector, dimension: dimension)
+            for i in 0..<dimension { sum[i] += term.weight * unit[i] }
+        }
+        return L2.normalized(sum, dimension: dimension)
+    }
+}
+
+extension StringProtocol {
+    fileprivate func trimmingCharactersIn(_ set: Character) -> String {
+        var s = Substring(self)
+        while s.first == set { s = s.dropFirst() }
+        while s.last == set { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,68 @@
+import AerieEvaluation
+import AerieIndex
+import Foundation
+import Testing
+
+@Suite struct LabelStoreTests {
+    static func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("aerie-labels-\(UUID().uuidString)/labels.sqlite").path
+    }
+
+    @Test func labelsSurviveReopeningAndUpdateInPlace() throws {
+        let path = Self.temporaryPath()
+        do {
+            let store = try LabelStore(path: path)
+            try store.apply(LabelChange(key: LabelKey(query: "planes", imageID: "a"), grade: 1))
+            try store.apply(LabelChange(key: LabelKey(query: "planes", imageID: "b"), grade: 0))
+            try store.apply(LabelChange(key: LabelKey(query: "beach", imageID: "c"), grade: 3))
+            try store.apply(LabelChange(key: LabelKey(query: "planes", imageID: "a"), grade: 2))
+            try store.apply(LabelChange(key: LabelKey(query: "planes", imageID: "b"), grade: nil))
+            try store.appendHistory("planes")
+            try store.appendHistory("planes")
+            try store.appendHistory("beach")
+            try store.appendHistory("planes")
+        }
+        let reopened = try LabelStore(path: path)
+        #expect(try reopened.allLabels() == [
+            Label(query: "planes", imageID: "a", grade: 2),
+            Label(query: "beach", imageID: "c", grade: 3),
+        ])
+        #expect(try reopened.history() == ["beach", "planes"])
+        #expect(try reopened.topics().map(\.query) == ["planes", "beach"])
+    }
+
+    @Test func aForeignSQLiteFileIsRejected() throws {
+        let path = Self.temporaryPath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let url = URL(fileURLWithPath: path)
+        try Data("not a database at all, just text".utf8).write(to: url)
+        #expect(throws: LabelStoreError.self) { try LabelStore(path: path) }
+    }
+
+    @Test func qrelsRoundTrip() throws {
+        let store = try LabelStore()
+        try store.save([
+            Label(query: "planes parked", imageID: "airport_1.jpg", grade: 2),
+            Label(query: "planes parked", imageID: "beach_1.jpg", grade: 0),
+            Label(query: "tab\there", imageID: "x", grade: 1),
+            Label(query: "tab\there", imageID: "dir with space/100%.jpg", grade: 3),
+        ])
+        let (qrels, topics) = Qrels.export(labels: try store.allLabels(), topics: try store.topics())
+        #expect(qrels == "1 0 airport_1.jpg 2\n1 0 beach_1.jpg 0\n2 0 dir%20with%20space/100%25.jpg 3\n2 0 x 1\n")
+        #expect(topics == "1\tplanes parked\n2\ttab\\there\n")
+        let parsed = try Qrels.parse(qrels: qrels, qrelsName: "q", topics: topics, topicsName: "t")
+        #expect(parsed == (try store.allLabels()))
+    }
+
+    @Test func malformedQrelsNameFileAndLine() {
+        #expect(throws: QrelsError.malformed(file: "q.txt", line: 2, reason: "relevance must be 0...3, got 7")) {
+            try Qrels.parse(qrels: "1 0 a 1\n1 0 b 7\n", qrelsName: "q.txt", topics: "1\tx\n", topicsName: "t.tsv")
+        }
+        #expect(throws: QrelsError.self) {
+            try Qrels.parse(qrels: "9 0 a 1\n", qrelsName: "q.txt", topics: "1\tx\n", topicsName: "t.tsv")
+        }
+        #expect(throws: QrelsError.self) {
+            try Qrels.parse(qrels: "1 0 a\n", qrelsName: "q.txt", topics: "1\tx\n", topicsName: "t.tsv")
+        }
+    }
+}
