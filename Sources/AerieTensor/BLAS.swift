@@ -15,6 +15,29 @@ public enum BLAS {
     /// How many threads OpenBLAS uses now.
     public static var threads: Int { Int(openblas_get_num_threads()) }
 
+    /// The index of the first NaN or infinity in `values`, or nil when every value is finite.
+    ///
+    /// The check that weights, features and embeddings pass before they are used or stored.
+    /// - Complexity: one optimised pass (`sasum`, whose sum is finite when every value is and the
+    ///   sum does not overflow); an exact scan only when that sum is not finite.
+    public static func firstNonFinite(_ values: UnsafeBufferPointer<Float>) -> Int? {
+        guard let base = values.baseAddress, !values.isEmpty else { return nil }
+        var offset = 0
+        while offset < values.count {
+            let n = min(values.count - offset, Int(Int32.max))
+            if !cblas_sasum(Int32(n), base + offset, 1).isFinite {
+                if let bad = values[offset..<(offset + n)].firstIndex(where: { !$0.isFinite }) { return bad }
+            }
+            offset += n
+        }
+        return nil
+    }
+
+    /// ``firstNonFinite(_:)`` over an array.
+    public static func firstNonFinite(_ values: [Float]) -> Int? {
+        values.withUnsafeBufferPointer { firstNonFinite($0) }
+    }
+
     /// `C (m,n) = alpha * op(A) (m,k) @ op(B) (k,n) + beta * C`, all row-major.
     ///
     /// - Parameters:

@@ -8,6 +8,10 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
     case unsupportedDType(path: String, tensor: String, dtype: String)
     case missingTensor(path: String, name: String)
     case shapeMismatch(path: String, name: String, expected: [Int], actual: [Int])
+    /// A tensor's shape holds more elements than any file could (the product overflows).
+    case impossibleShape(path: String, tensor: String, shape: [String])
+    /// A floating-point tensor holds NaN or infinity (damaged or crafted weights).
+    case nonFinite(path: String, tensor: String, index: Int)
 
     public var description: String {
         switch self {
@@ -18,6 +22,10 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
         case let .missingTensor(path, name): "\(path): tensor \(name) is missing"
         case let .shapeMismatch(path, name, expected, actual):
             "\(path): tensor \(name) has shape \(actual), expected \(expected)"
+        case let .impossibleShape(path, tensor, shape):
+            "\(path): tensor \(tensor) claims shape [\(shape.joined(separator: ", "))], more elements than the file holds (the file is damaged: reinstall or re-create it)"
+        case let .nonFinite(path, tensor, index):
+            "\(path): tensor \(tensor) holds a NaN or infinite value at element \(index) (the file is damaged: reinstall or re-create it)"
         }
     }
 }
@@ -88,18 +96,25 @@ public struct SafeTensorsFile: Sendable {
             }
             guard let fields = value as? [String: Any],
                   let dtype = fields["dtype"] as? String,
-                  let shape = (fields["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
-                  let offsets = (fields["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
-                  offsets.count == 2
+                  let rawShape = fields["shape"] as? [Any],
+                  let rawOffsets = fields["data_offsets"] as? [Any]
             else {
                 throw SafeTensorsError.badHeader(path: path, reason: "entry \(name) lacks dtype, shape or data_offsets")
+            }
+            // Every dimension and offset must be an exact non-negative integer: a value that is
+            // not one is an error, never dropped or rounded.
+            guard let shape = Self.naturals(rawShape), let offsets = Self.naturals(rawOffsets), offsets.count == 2 else {
+                throw SafeTensorsError.badHeader(path: path, reason: "entry \(name): shape or data_offsets are not non-negative integers")
             }
             guard let width = Self.byteWidth(dtype) else {
                 throw SafeTensorsError.unsupportedDType(path: path, tensor: name, dtype: dtype)
             }
             let begin = offsets[0], end = offsets[1]
-            let elements = shape.reduce(1, *)
-            guard begin >= 0, end >= begin, shape.allSatisfy({ $0 >= 0 }), end - begin == elements * width else {
+            // Checked products: a crafted shape such as [2^62, 2^62] must not overflow.
+            guard let bytes = Self.checkedByteCount(shape: shape, width: width) else {
+                throw SafeTensorsError.impossibleShape(path: path, tensor: name, shape: shape.map(String.init))
+            }
+            guard end >= begin, end - begin == bytes else {
                 throw SafeTensorsError.badHeader(
                     path: path, reason: "entry \(name): offsets \(offsets) do not fit shape \(shape) of \(dtype)")
             }
@@ -111,6 +126,28 @@ public struct SafeTensorsFile: Sendable {
         self.entries = entries
         self.metadata = metadata
         self.payload = data.subdata(in: data.startIndex + headerEnd ..< data.endIndex)
+    }
+
+    /// The values of `raw` as non-negative `Int`s, or nil when one is not an exact one.
+    private static func naturals(_ raw: [Any]) -> [Int]? {
+        var result: [Int] = []
+        for value in raw {
+            guard let number = value as? NSNumber,
+                  let int = Int(exactly: number.doubleValue), int >= 0, number.int64Value == Int64(int) else { return nil }
+            result.append(int)
+        }
+        return result
+    }
+
+    /// `width × ∏ shape` in bytes, or nil when the product overflows.
+    static func checkedByteCount(shape: [Int], width: Int) -> Int? {
+        var product = width
+        for dimension in shape {
+            let (next, overflow) = product.multipliedReportingOverflow(by: dimension)
+            if overflow { return nil }
+            product = next
+        }
+        return product
     }
 
     private static func byteWidth(_ dtype: String) -> Int? {
@@ -125,8 +162,9 @@ public struct SafeTensorsFile: Sendable {
     /// The tensor called `name`, converted to float32.
     ///
     /// - Parameter expectedShape: when given, the tensor's shape must equal it.
-    /// - Throws: ``SafeTensorsError/missingTensor(path:name:)`` or
-    ///   ``SafeTensorsError/shapeMismatch(path:name:expected:actual:)``.
+    /// - Throws: ``SafeTensorsError/missingTensor(path:name:)``,
+    ///   ``SafeTensorsError/shapeMismatch(path:name:expected:actual:)``, or
+    ///   ``SafeTensorsError/nonFinite(path:tensor:index:)`` when a float tensor holds NaN or infinity.
     public func tensor(_ name: String, shape expectedShape: [Int]? = nil) throws -> Tensor {
         guard let entry = entries[name] else { throw SafeTensorsError.missingTensor(path: path, name: name) }
         if let expectedShape, expectedShape != entry.shape {
@@ -161,6 +199,9 @@ public struct SafeTensorsFile: Sendable {
             default:
                 break  // unreachable: init rejects other dtypes
             }
+        }
+        if entry.dtype.hasPrefix("F") || entry.dtype == "BF16", let bad = BLAS.firstNonFinite(values) {
+            throw SafeTensorsError.nonFinite(path: path, tensor: name, index: bad)
         }
         return Tensor(shape: entry.shape, data: values)
     }
