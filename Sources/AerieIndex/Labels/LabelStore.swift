@@ -1,3 +1,4 @@
+import AerieCore
 import Foundation
 import AerieEvaluation
 import GRDB
@@ -29,6 +30,11 @@ public final class LabelStore: Sendable {
             } catch {
                 throw LabelStoreError.cannotOpen(path: path, reason: String(describing: error))
             }
+        }
+        let kind = FileKind(path: path)
+        guard kind == .regular || kind == .missing else {
+            // SQLite would block forever opening a FIFO.
+            throw LabelStoreError.cannotOpen(path: path, reason: "it is \(kind), not a regular file; name another --labels file")
         }
         var configuration = Configuration()
         configuration.prepareDatabase { db in

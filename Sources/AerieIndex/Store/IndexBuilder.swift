@@ -75,11 +75,15 @@ public struct IndexBuilder: Sendable {
     ///
     /// - Parameter progress: called after each committed batch; throwing from it (e.g.
     ///   ``IndexError/cancelled`` on Ctrl-C) stops the run, keeping the committed work.
+    /// Only one update or reprojection runs on an index at a time: the second fails at once with
+    /// ``IndexError/locked(directory:holder:)`` naming the first's process id (see `IndexLock`).
     /// - Throws: ``IndexError``, database errors, encoder errors.
     @discardableResult
     public func update(_ dataset: CaptionDataset, progress: (IndexingProgress) throws -> Void = { _ in }) throws -> IndexingSummary {
         try validateHead()
         try FileManager.default.createDirectory(at: location.directory, withIntermediateDirectories: true)
+        let lock = try IndexLock.acquire(location)
+        defer { lock.release() }
         let db = try IndexSchema.open(location, create: true)
         var summary = IndexingSummary()
         var metadataChanged = false
@@ -151,6 +155,9 @@ public struct IndexBuilder: Sendable {
             if let features, features.shape != [images.count, d] {
                 throw IndexError.badEncoderOutput(encoder: imageEncoder.identity.name, expected: [images.count, d], actual: features.shape)
             }
+            if let features, let bad = BLAS.firstNonFinite(features.data) {
+                throw IndexError.nonFiniteOutput(encoder: imageEncoder.identity.name, item: batch[good[bad / d]].path)
+            }
             try db.write { db in
                 for (row, i) in good.enumerated() {
                     guard let features, let url = urls[batch[i].path] else { continue }
@@ -183,6 +190,9 @@ public struct IndexBuilder: Sendable {
                 let features = try textEncoder.encode(batch)
                 guard features.shape == [batch.count, d] else {
                     throw IndexError.badEncoderOutput(encoder: textEncoder.identity.name, expected: [batch.count, d], actual: features.shape)
+                }
+                if let bad = BLAS.firstNonFinite(features.data) {
+                    throw IndexError.nonFiniteOutput(encoder: textEncoder.identity.name, item: "caption \"\(batch[bad / d].prefix(60))…\"")
                 }
                 try db.write { db in
                     for (row, text) in batch.enumerated() {
@@ -217,6 +227,9 @@ public struct IndexBuilder: Sendable {
     @discardableResult
     public func reproject() throws -> UInt64 {
         try validateHead()
+        try FileManager.default.createDirectory(at: location.directory, withIntermediateDirectories: true)
+        let lock = try IndexLock.acquire(location)
+        defer { lock.release() }
         let db = try IndexSchema.open(location, create: true)
         try markIncomplete(db)
         return try writeVectors(db)
@@ -292,6 +305,9 @@ public struct IndexBuilder: Sendable {
         let generation = previous + 1
         var files: [(name: String, url: URL, header: VectorFile.Header)] = []
         let imageVectors = try project(images: imageFeatures)
+        if BLAS.firstNonFinite(imageVectors) != nil {
+            throw IndexError.nonFiniteOutput(encoder: head.map { "joint head \($0.identity.prefix(12))" } ?? "normalisation", item: "image vectors")
+        }
         files += try writeBoth("images", imageVectors, space: space, generation: generation)
         if textEncoder != nil, let head, captionRows.allSatisfy({ $0.feature != nil }) {
             var features: [Float] = []
@@ -299,6 +315,9 @@ public struct IndexBuilder: Sendable {
             for row in captionRows { if let data = row.feature { features += FeatureBlob.floats(data) } }
             let d = textEncoder?.identity.dimension ?? 1
             let joint = captionRows.isEmpty ? [] : try head.projection.projectTexts(Tensor(shape: [captionRows.count, d], data: features)).data
+            if BLAS.firstNonFinite(joint) != nil {
+                throw IndexError.nonFiniteOutput(encoder: "joint head \(head.identity.prefix(12))", item: "caption vectors")
+            }
             files += try writeBoth("captions", joint, space: space, generation: generation)
         }
         try db.write { db in

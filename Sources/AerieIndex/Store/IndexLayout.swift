@@ -119,8 +119,14 @@ enum IndexSchema {
 
     static func open(_ location: IndexLocation, create: Bool) throws -> DatabaseQueue {
         let path = location.database.path
-        if !create && !FileManager.default.fileExists(atPath: path) {
-            throw IndexError.noIndex(directory: location.directory.path)
+        switch FileKind(path: path) {
+        case .missing:
+            if !create { throw IndexError.noIndex(directory: location.directory.path) }
+        case .regular:
+            break
+        case let kind:
+            // SQLite would block forever opening a FIFO, or fail with a raw message on the rest.
+            throw IndexError.notARegularFile(path: path, kind: kind.description)
         }
         do {
             var configuration = Configuration()

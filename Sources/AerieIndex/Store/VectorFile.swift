@@ -1,3 +1,4 @@
+import AerieCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -117,11 +118,10 @@ public enum VectorFile {
         else { throw IndexError.headerCorrupt(path: path) }
         let dimension = Int(get(UInt64.self, 16))
         let count = Int(get(UInt64.self, 24))
-        let payloadBytes = Int(get(UInt64.self, 40))
-        guard payloadBytes == count * type.rowBytes(dimension: dimension) else { throw IndexError.headerCorrupt(path: path) }
-        guard bytes.count == headerBytes + payloadBytes else {
-            throw IndexError.sizeMismatch(path: path, expected: headerBytes + payloadBytes, actual: bytes.count)
-        }
+        // The header's sizes are checked against the file's length with checked arithmetic
+        // before anything uses them: a crafted header (CRC fixed) may claim any shape.
+        let payloadBytes = try checkedPayloadBytes(path: path, type: type, dimension: dimension, count: count,
+                                                   recorded: get(UInt64.self, 40), fileBytes: bytes.count)
         let identity = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[56..<(56 + identityLength)]), as: UTF8.self)
         let header = Header(type: type, dimension: dimension, count: count, generation: get(UInt64.self, 32),
                             payloadBytes: payloadBytes, payloadCRC: get(UInt32.self, 48), identity: identity)
@@ -135,16 +135,41 @@ public enum VectorFile {
     }
 }
 
+extension VectorFile {
+    /// The payload size a header claims, checked: `count × rowBytes(dimension)` must neither
+    /// overflow nor differ from the recorded payload size, and header plus payload must be the
+    /// file's length.
+    /// - Throws: ``IndexError/impossibleShape(path:dimension:count:fileBytes:)`` when the shape
+    ///   cannot fit the file, ``IndexError/headerCorrupt(path:)`` when the recorded size disagrees
+    ///   with the shape, ``IndexError/sizeMismatch(path:expected:actual:)`` when the file is
+    ///   shorter or longer than the header says.
+    static func checkedPayloadBytes(path: String, type: VectorType, dimension: Int, count: Int,
+                                    recorded: UInt64, fileBytes: Int) throws -> Int {
+        let (payload, overflow) = count.multipliedReportingOverflow(by: type.rowBytes(dimension: dimension))
+        let (total, totalOverflow) = headerBytes.addingReportingOverflow(payload)
+        guard !overflow, !totalOverflow else {
+            throw IndexError.impossibleShape(path: path, dimension: dimension, count: count, fileBytes: fileBytes)
+        }
+        guard let recordedBytes = Int(exactly: recorded), recordedBytes == payload else { throw IndexError.headerCorrupt(path: path) }
+        guard fileBytes == total else { throw IndexError.sizeMismatch(path: path, expected: total, actual: fileBytes) }
+        return payload
+    }
+}
+
 /// A read-only private memory mapping of a whole file, unmapped on deinit.
 final class MappedFile: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
 
     init(path: String) throws {
-        let fd = Glibc.open(path, O_RDONLY)
+        // O_NONBLOCK: a FIFO put in a vector file's place must not block the open; it is then
+        // refused because only regular files are mapped.
+        let fd = Glibc.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw IndexError.vectorFileMissing(path: path) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw IndexError.vectorFileMissing(path: path) }
+        let kind = FileKind(mode: info.st_mode)
+        guard kind == .regular else { throw IndexError.notARegularFile(path: path, kind: kind.description) }
         let size = Int(info.st_size)
         guard size > 0 else { throw IndexError.notAVectorFile(path: path) }
         guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
