@@ -1,3 +1,4 @@
+import AerieCore
 import Foundation
 
 /// Errors finding, reading or verifying installed models.
@@ -6,6 +7,8 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
     case badCard(path: String, reason: String)
     case weightsMismatch(name: String, path: String, expected: String, actual: String)
     case unreadable(path: String, reason: String)
+    /// A file of the model is a FIFO, device, directory or socket: only regular files are read.
+    case notARegularFile(path: String, kind: String)
 
     public var description: String {
         switch self {
@@ -15,6 +18,8 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
         case let .weightsMismatch(name, path, expected, actual):
             "\(path): weights of \(name) have SHA-256 \(actual), the card says \(expected) (reinstall with `aerie models install`)"
         case let .unreadable(path, reason): "\(path): cannot read: \(reason)"
+        case let .notARegularFile(path, kind):
+            "\(path) is \(kind), not a regular file (reinstall the model with `aerie models install`)"
         }
     }
 }
@@ -176,6 +181,7 @@ public struct ModelStore: Sendable {
     /// - Throws: ``ModelStoreError/notInstalled(name:store:)`` or ``ModelStoreError/badCard(path:reason:)``.
     public func card(_ name: String) throws -> ModelCard {
         guard isInstalled(name) else { throw ModelStoreError.notInstalled(name: name, store: root.path) }
+        try requireRegularFiles(name)
         let url = cardURL(name)
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
@@ -186,6 +192,20 @@ public struct ModelStore: Sendable {
             throw ModelStoreError.badCard(path: url.path, reason: "names model \(card.name), expected \(name)")
         }
         return card
+    }
+
+    /// The files a model's loaders read: the card, the weights and the model-specific files.
+    public static let modelFiles = ["card.json", "model.safetensors", "config.json", "vocab.txt"]
+
+    /// Checks that each of model `name`'s files that exists is a regular file, so that no
+    /// loader opens a FIFO (which blocks) or a device.
+    /// - Throws: ``ModelStoreError/notARegularFile(path:kind:)`` naming the file.
+    public func requireRegularFiles(_ name: String) throws {
+        for file in Self.modelFiles {
+            let path = folder(name).appendingPathComponent(file).path
+            let kind = FileKind(path: path)
+            guard kind == .regular || kind == .missing else { throw ModelStoreError.notARegularFile(path: path, kind: kind.description) }
+        }
     }
 
     /// The installed models' cards, sorted by name; folders that are not models (the

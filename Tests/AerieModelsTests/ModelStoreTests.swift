@@ -62,6 +62,24 @@ import AerieTensor
         #expect(throws: ModelStoreError.notInstalled(name: "absent", store: store.root.path)) { try store.card("absent") }
     }
 
+    /// A FIFO in the model store used to block, or to fail with "You don't have permission".
+    @Test(.timeLimit(.minutes(1))) func fifoInTheStoreIsNamed() throws {
+        let store = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: store.root) }
+        let weights = Data("pretend weights".utf8)
+        try FileManager.default.createDirectory(at: store.folder("m"), withIntermediateDirectories: true)
+        try card(name: "m", weights: weights).write(to: store.cardURL("m"))
+        #expect(mkfifo(store.weightsURL("m").path, 0o600) == 0)
+        #expect(throws: ModelStoreError.notARegularFile(path: store.weightsURL("m").path, kind: "a FIFO (named pipe)")) {
+            try store.verify("m")
+        }
+        try FileManager.default.removeItem(at: store.weightsURL("m"))
+        try weights.write(to: store.weightsURL("m"))
+        let vocabulary = store.folder("m").appendingPathComponent("vocab.txt").path
+        #expect(mkfifo(vocabulary, 0o600) == 0)
+        #expect(throws: ModelStoreError.notARegularFile(path: vocabulary, kind: "a FIFO (named pipe)")) { try store.card("m") }
+    }
+
     @Test func cardWithoutMagicIsRejected() throws {
         #expect(throws: ModelStoreError.badCard(path: "c.json", reason: "format is not aerie-model-card")) {
             try ModelCard(data: card(name: "m", weights: Data(), format: "other"), path: "c.json")
