@@ -62,9 +62,13 @@ public struct EncoderSet: Sendable {
 
     /// The joint vector of a query expression: its terms' vectors, weighted and summed
     /// (``QueryExpression/combine(_:)``).
+    /// - Throws: ``RetrievalError/nonFiniteQuery(term:)`` when a term's vector holds NaN or infinity.
     public func vector(for query: QueryExpression) throws -> [Float] {
         let vectors = try query.terms.map { term in
-            term.kind == .image ? try imageVector(URL(fileURLWithPath: term.value)) : try textVector(term.value)
+            let vector = term.kind == .image ? try imageVector(URL(fileURLWithPath: term.value)) : try textVector(term.value)
+            // Damaged weights give NaN, which would rank nothing and still exit 0.
+            guard BLAS.firstNonFinite(vector) == nil else { throw RetrievalError.nonFiniteQuery(term: term.value) }
+            return vector
         }
         return query.combine(vectors)
     }

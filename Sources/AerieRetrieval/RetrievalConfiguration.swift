@@ -108,6 +108,8 @@ public enum RetrievalError: Error, Equatable, Sendable, CustomStringConvertible 
     case textNeedsHead
     case emptySplit(String)
     case unknownImage(String)
+    /// The encoders or head produced NaN or infinity for a query term (damaged weights).
+    case nonFiniteQuery(term: String)
 
     public var description: String {
         switch self {
@@ -116,6 +118,8 @@ public enum RetrievalError: Error, Equatable, Sendable, CustomStringConvertible 
         case .textNeedsHead: "text queries need a joint head: run `aerie train` first (or pass --head DIR)"
         case let .emptySplit(split): "split '\(split)' has no indexed images"
         case let .unknownImage(reference): "image \(reference) is not in the index"
+        case let .nonFiniteQuery(term):
+            "the query term '\(term)' embeds to NaN or infinite values: the model or head weights are probably damaged (reinstall the model or retrain the head)"
         }
     }
 }

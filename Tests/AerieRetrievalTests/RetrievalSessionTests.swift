@@ -5,6 +5,7 @@ import AerieImage
 import AerieIndex
 import AerieJoint
 import AerieModels
+import AerieTensor
 import AerieTestSupport
 import Foundation
 import Testing
@@ -66,6 +67,22 @@ import Testing
         // A path that does not exist, or a folder, is text.
         #expect(try session.parseQuery([f.data.url.appendingPathComponent("nope.png").path]).terms[0].kind == .text)
         #expect(try session.parseQuery([f.data.url.path]).terms[0].kind == .text)
+    }
+
+    /// A text encoder with damaged weights: NaN for every text.
+    struct NaNTextEncoder: TextEncoding {
+        var identity = TestTextEncoder().identity
+        func encode(_ texts: [String]) throws -> Tensor {
+            Tensor(shape: [texts.count, identity.dimension], data: [Float](repeating: .nan, count: texts.count * identity.dimension))
+        }
+    }
+
+    /// A NaN query vector used to rank nothing and exit 0; it is an error naming the term.
+    @Test func nonFiniteQueryVectorsAreRefused() throws {
+        let f = try Fixture(count: 6)
+        let session = try RetrievalSession(index: SearchIndex(location: f.location), configuration: RetrievalConfiguration(index: f.location.directory),
+                                           encoders: EncoderSet(image: TestImageEncoder(), text: NaNTextEncoder(), head: Fixture.head))
+        #expect(throws: RetrievalError.nonFiniteQuery(term: "red")) { try session.queryVector(session.parseQuery(["red"])) }
     }
 
     @Test func searchRanksTheQuerysColourFirst() throws {
