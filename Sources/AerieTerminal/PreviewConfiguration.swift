@@ -34,6 +34,46 @@ public struct PreviewRequest: Sendable, Hashable {
     public static let defaultMaximumColumns = 80
 }
 
+/// The largest previews Aerie renders, whoever asks: `aerie preview` refuses options beyond
+/// them (``validate(columns:mode:cell:)``), and ``CanvasConfiguration/decide(request:capabilities:imageSize:)``
+/// clamps every canvas to them, so the browser's panes keep them too. Beyond them chafa aborts
+/// allocating, sixel encoding runs for minutes, and pixel sizes overflow.
+public enum PreviewLimits {
+    /// Canvas width and height in character cells.
+    public static let cells = 1...1000
+    /// The longest side of a sixel image in pixels.
+    public static let sixelPixels = 4096
+
+    /// The widest sixel canvas, in columns, for cells of `cell` pixels.
+    public static func sixelColumns(cell: PixelSize) -> Int { max(1, sixelPixels / max(1, cell.width)) }
+    /// The tallest sixel canvas, in rows, for cells of `cell` pixels.
+    public static func sixelRows(cell: PixelSize) -> Int { max(1, sixelPixels / max(1, cell.height)) }
+
+    /// Why a requested width is refused.
+    public enum Violation: Error, Equatable, Sendable, CustomStringConvertible {
+        case columns(Int)
+        case sixelWidth(columns: Int, cell: PixelSize, maximumColumns: Int)
+
+        public var description: String {
+            switch self {
+            case let .columns(columns):
+                "--width \(columns) is out of range: previews are \(cells.lowerBound) to \(cells.upperBound) columns wide"
+            case let .sixelWidth(columns, cell, maximumColumns):
+                "--width \(columns) with --mode sixel makes images wider than \(sixelPixels) pixels at \(cell.width)x\(cell.height)-pixel cells: use --width \(maximumColumns) or less"
+            }
+        }
+    }
+
+    /// Checks a requested width in columns against the limits, for `mode` at cells of `cell`.
+    /// - Throws: ``Violation`` stating the allowed range.
+    public static func validate(columns: Int, mode: PreviewMode, cell: PixelSize) throws(Violation) {
+        guard cells.contains(columns) else { throw .columns(columns) }
+        if mode == .sixel, columns > sixelColumns(cell: cell) {
+            throw .sixelWidth(columns: columns, cell: cell, maximumColumns: sixelColumns(cell: cell))
+        }
+    }
+}
+
 /// The output a canvas produces.
 public enum PreviewBackendKind: Sendable, Hashable {
     case symbols(SymbolSet)
@@ -97,9 +137,16 @@ public struct CanvasConfiguration: Sendable, Hashable {
             }
         }
         let cell = capabilities.cellPixelSize ?? .defaultCell
-        let maximumColumns = request.columns ?? min(capabilities.columns ?? defaultColumns, defaultColumns)
-        let (columns, rows) = cellGeometry(imageSize: imageSize, maximumColumns: max(1, maximumColumns),
-                                           maximumRows: request.maximumRows, cell: cell)
+        // Every canvas stays within PreviewLimits, whatever the request or terminal says.
+        var maximumColumns = min(max(1, request.columns ?? min(capabilities.columns ?? defaultColumns, defaultColumns)),
+                                 PreviewLimits.cells.upperBound)
+        var maximumRows = min(request.maximumRows.map { max(1, $0) } ?? PreviewLimits.cells.upperBound, PreviewLimits.cells.upperBound)
+        if backend == .sixel {
+            maximumColumns = min(maximumColumns, PreviewLimits.sixelColumns(cell: cell))
+            maximumRows = min(maximumRows, PreviewLimits.sixelRows(cell: cell))
+        }
+        let (columns, rows) = cellGeometry(imageSize: imageSize, maximumColumns: maximumColumns,
+                                           maximumRows: maximumRows, cell: cell)
         return CanvasConfiguration(backend: backend, columns: columns, rows: rows, cellPixelSize: cell,
                                    colors: backend == .sixel ? .truecolor : colors,
                                    dither: request.dither ?? .none)

@@ -31,7 +31,7 @@ struct Preview: AsyncParsableCommand {
     @Option(help: "Symbols for --mode symbols: half, quad, sextant, braille or ascii.")
     var symbols: SymbolSet?
 
-    @Option(help: "Preview width in columns (default: the terminal width, at most 80; the whole width with --grid).")
+    @Option(help: "Preview width in columns, 1 to 1000 (default: the terminal width, at most 80; the whole width with --grid); sixel images are at most 4096 pixels a side.")
     var width: Int?
 
     @Option(help: "Colours: auto, truecolor, 256, 16 or none.")
@@ -50,8 +50,14 @@ struct Preview: AsyncParsableCommand {
     var cellSize: CellSizeArgument?
 
     func validate() throws {
-        if let width, width < 1 { throw ValidationError("--width must be at least 1, got \(width)") }
-        if let columns, columns < 1 { throw ValidationError("--columns must be at least 1, got \(columns)") }
+        if let width {
+            do { try PreviewLimits.validate(columns: width, mode: mode, cell: cellSize?.size ?? .defaultCell) } catch {
+                throw ValidationError(error.description)
+            }
+        }
+        if let columns, !PreviewLimits.cells.contains(columns) {
+            throw ValidationError("--columns \(columns) is out of range: use \(PreviewLimits.cells.lowerBound) to \(PreviewLimits.cells.upperBound) images per row")
+        }
         if columns != nil && !grid { throw ValidationError("--columns only applies with --grid") }
         if symbols != nil && (mode == .sixel || mode == .ascii) {
             throw ValidationError("--symbols cannot be combined with --mode \(mode.rawValue)")

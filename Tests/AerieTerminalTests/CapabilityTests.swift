@@ -165,6 +165,35 @@ struct CapabilityTests {
         #expect(chosen.dither == .ordered)
     }
 
+    @Test("widths beyond the preview limits are refused with the range, and every canvas is clamped to them")
+    func previewLimits() {
+        let cell = PixelSize(width: 10, height: 20)
+        for columns in [0, -3, 1001, 8000, 16000, Int.max] {
+            #expect(throws: PreviewLimits.Violation.columns(columns)) {
+                try PreviewLimits.validate(columns: columns, mode: .symbols, cell: cell)
+            }
+        }
+        #expect(throws: PreviewLimits.Violation.sixelWidth(columns: 1000, cell: cell, maximumColumns: 409)) {
+            try PreviewLimits.validate(columns: 1000, mode: .sixel, cell: cell)
+        }
+        #expect(throws: PreviewLimits.Violation.sixelWidth(columns: 410, cell: cell, maximumColumns: 409)) {
+            try PreviewLimits.validate(columns: 410, mode: .sixel, cell: cell)
+        }
+        #expect(throws: Never.self) { try PreviewLimits.validate(columns: 409, mode: .sixel, cell: cell) }
+        #expect(throws: Never.self) { try PreviewLimits.validate(columns: 1000, mode: .symbols, cell: cell) }
+        #expect(PreviewLimits.Violation.columns(16000).description.contains("1 to 1000 columns"))
+
+        // What reaches the renderer (the browser's panes included) is clamped.
+        let sixelTerminal = TerminalCapabilities(colors: .truecolor, sixel: true, unicode: true, cellPixelSize: cell,
+                                                 columns: 120, isTerminal: true)
+        let wide = CanvasConfiguration.decide(request: .init(mode: .sixel, columns: Int.max), capabilities: sixelTerminal,
+                                              imageSize: PixelSize(width: 100, height: 100))
+        #expect(wide.pixelSize.width <= PreviewLimits.sixelPixels && wide.pixelSize.height <= PreviewLimits.sixelPixels)
+        let tall = CanvasConfiguration.decide(request: .init(mode: .symbols, columns: 1000, maximumRows: Int.max),
+                                              capabilities: sixelTerminal, imageSize: PixelSize(width: 1, height: 5000))
+        #expect(tall.columns <= 1000 && tall.rows <= 1000)
+    }
+
     @Test("cell geometry keeps the aspect ratio and honours a row limit")
     func geometry() {
         let cell = PixelSize(width: 10, height: 20)
