@@ -10,6 +10,8 @@ public enum JointError: Error, Equatable, CustomStringConvertible {
     case badFile(path: String, reason: String)
     /// Training data that cannot be trained on.
     case invalidData(reason: String)
+    /// A training configuration value out of its range (NaN, infinite, negative, too large).
+    case invalidConfiguration(parameter: String, value: String, allowed: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum JointError: Error, Equatable, CustomStringConvertible {
         case let .parameterShape(name, expected, actual): "head parameter \(name) has shape \(actual), expected \(expected)"
         case let .badFile(path, reason): "\(path): \(reason)"
         case let .invalidData(reason): "cannot train: \(reason)"
+        case let .invalidConfiguration(parameter, value, allowed): "cannot train: \(parameter) is \(value), it must be \(allowed)"
         }
     }
 }

@@ -158,13 +158,17 @@ public enum Trainer {
         guard imageEncoder.dimension == data.imageDimension, textEncoder.dimension == data.textDimension else {
             throw JointError.invalidData(reason: "encoder dimensions \(imageEncoder.dimension)/\(textEncoder.dimension) do not match the features \(data.imageDimension)/\(data.textDimension)")
         }
-        guard config.batchSize >= 2, config.epochs >= 1, config.dimension >= 1 else {
-            throw JointError.invalidData(reason: "batch size must be ≥ 2, epochs and dimension ≥ 1")
+        // Every value in range before anything is allocated (see TrainingConfiguration.validate).
+        try config.validate()
+        for input in [data.imageDimension, data.textDimension] {
+            let (weights, overflow) = input.multipliedReportingOverflow(by: config.head == .mlp ? config.hiddenDimension : config.dimension)
+            guard !overflow, weights <= TrainingConfiguration.maximumWeightsPerLayer else {
+                throw JointError.invalidConfiguration(parameter: TrainingConfiguration.Parameter.weightsPerLayer.rawValue,
+                                                      value: "\(input) × \(config.head == .mlp ? config.hiddenDimension : config.dimension)",
+                                                      allowed: TrainingConfiguration.allowedRange(.weightsPerLayer))
+            }
         }
         var generator = SplitMix64(seed: config.seed)
-        guard [config.imageInputDropout, config.textInputDropout].allSatisfy({ (0..<1).contains($0 ?? 0) }) else {
-            throw JointError.invalidData(reason: "input dropout must be in [0, 1)")
-        }
         func headConfiguration(input: Int, inputDropout: Float?) -> HeadConfiguration {
             HeadConfiguration(kind: config.head, inputDimension: input, outputDimension: config.dimension,
                               hiddenDimension: config.hiddenDimension, activation: config.activation,

@@ -158,9 +158,46 @@ struct Train: AsyncParsableCommand {
         }
     }
 
+    /// Every numeric option is checked here, at parse time, against the ranges the trainer keeps
+    /// (``TrainingConfiguration/allowedRange(_:)``): nothing traps, and no bad value trains a
+    /// whole run before failing.
+    func validate() throws {
+        guard (1...64).contains(ensemble) else { throw ValidationError("--ensemble \(ensemble) is out of range: it takes 1 to 64 members") }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads \(threads) is out of range: use 1 to 256") }
+        guard trainSubset >= 0 else { throw ValidationError("--train-subset \(trainSubset) is out of range: use 0 (all) or a positive count") }
+        guard seed <= UInt64.max - 64 else { throw ValidationError("--seed \(seed) is out of range: use at most \(UInt64.max - 64)") }
+        // Both the margin and the temperature are checked, whichever loss uses them.
+        var configuration = trainingConfiguration()
+        for loss in [LossKind.triplet(margin: margin), .infoNCE(temperature: temperature, learnable: learnTemperature), configuration.loss] {
+            configuration.loss = loss
+            if let bad = configuration.violation() {
+                throw ValidationError("\(Self.optionName(bad.parameter)) \(bad.value) is out of range: it must be \(TrainingConfiguration.allowedRange(bad.parameter))")
+            }
+        }
+    }
+
+    /// The option that sets a training configuration value.
+    static func optionName(_ parameter: TrainingConfiguration.Parameter) -> String {
+        switch parameter {
+        case .dimension: "--dim"
+        case .hiddenDimension: "--hidden"
+        case .weightsPerLayer: "--dim × --hidden"
+        case .dropout: "--dropout"
+        case .imageInputDropout: "--image-input-dropout"
+        case .textInputDropout: "--text-input-dropout"
+        case .margin: "--margin"
+        case .temperature: "--temperature"
+        case .epochs: "--epochs"
+        case .batchSize: "--batch"
+        case .learningRate: "--lr"
+        case .weightDecay: "--weight-decay"
+        case .warmupEpochs: "--warmup"
+        case .patience: "--patience"
+        }
+    }
+
     private func train() throws {
         BLAS.setThreads(threads)
-        guard (1...64).contains(ensemble) else { throw ValidationError("--ensemble takes 1 to 64 members") }
         let viewNames = try parseViews()
         let datasetURL = URL(fileURLWithPath: dataset)
         let request = TrainingSet.Request(
@@ -267,8 +304,9 @@ struct Train: AsyncParsableCommand {
         c.activation = activation
         c.residual = residual
         c.dropout = dropout
-        c.imageInputDropout = imageInputDropout > 0 ? imageInputDropout : nil
-        c.textInputDropout = textInputDropout > 0 ? textInputDropout : nil
+        // 0 is "none"; anything else (negative and NaN included) is kept, for validation to see.
+        c.imageInputDropout = imageInputDropout != 0 ? imageInputDropout : nil
+        c.textInputDropout = textInputDropout != 0 ? textInputDropout : nil
         switch loss {
         case .triplet: c.loss = .triplet(margin: margin)
         case .hardest: c.loss = .hardest(margin: margin)

@@ -269,3 +269,47 @@ func smallConfiguration(head: HeadKind, loss: LossKind) -> TrainingConfiguration
         #expect(s.rate(at: 110) < 1e-6)
     }
 }
+
+/// Out-of-range training values are refused with an error naming them, before anything is
+/// allocated: they used to trap (hidden 0, dropout 1), abort allocating (dim 10⁸), or train the
+/// whole run to NaN (lr, temperature, margin NaN) (issue 12, item 11).
+@Suite struct TrainingConfigurationValidationTests {
+    @Test func badValuesAreRefusedBeforeTraining() throws {
+        let data = try syntheticData()
+        var cases: [(String, (inout TrainingConfiguration) -> Void)] = [
+            ("hiddenDimension", { $0.hiddenDimension = 0 }),
+            ("dropout", { $0.dropout = 1 }),
+            ("dropout", { $0.dropout = 1.5 }),
+            ("dropout", { $0.dropout = -0.1 }),
+            ("imageInputDropout", { $0.imageInputDropout = .nan }),
+            ("warmupEpochs", { $0.warmupEpochs = .nan }),
+            ("dimension", { $0.dimension = 100_000_000 }),
+            ("dimension", { $0.dimension = 0 }),
+            ("weightsPerLayer", { $0.dimension = 16_384; $0.hiddenDimension = 65_536 }),
+            ("learningRate", { $0.learningRate = .nan }),
+            ("learningRate", { $0.learningRate = .infinity }),
+            ("temperature", { $0.loss = .infoNCE(temperature: .nan, learnable: false) }),
+            ("temperature", { $0.loss = .infoNCE(temperature: 0, learnable: true) }),
+            ("margin", { $0.loss = .triplet(margin: .nan) }),
+            ("margin", { $0.loss = .hardest(margin: -1) }),
+            ("epochs", { $0.epochs = 0 }),
+            ("batchSize", { $0.batchSize = 1 }),
+            ("weightDecay", { $0.weightDecay = .infinity }),
+            ("patience", { $0.patience = -1 }),
+        ]
+        cases.append(("hiddenDimension", { $0.head = .linear; $0.hiddenDimension = -5 }))
+        for (parameter, change) in cases {
+            var config = smallConfiguration(head: .mlp, loss: .infoNCE(temperature: 0.1, learnable: false))
+            change(&config)
+            #expect("\(parameter)", performing: {
+                try Trainer.train(data: data, configuration: config, imageEncoder: syntheticImage, textEncoder: syntheticText)
+            }, throws: { error in
+                guard case let .invalidConfiguration(name, _, allowed) = error as? JointError else { return false }
+                return name == parameter && !allowed.isEmpty
+            })
+            #expect(config.violation()?.parameter.rawValue == parameter)
+        }
+        #expect(smallConfiguration(head: .mlp, loss: .infoNCE(temperature: 0.1, learnable: false)).violation() == nil)
+        #expect(TrainingConfiguration().violation() == nil)
+    }
+}
