@@ -21,6 +21,11 @@ public enum SynthCorpus {
         /// Write the PNG files (off: only `dataset.json`, for caption-only scale tests).
         public var writeImages: Bool
 
+        /// The most scenes one data set holds: every scene's record (captions, facts) is kept in
+        /// memory and written into one `dataset.json` (about 1 KB a scene), so a million is about
+        /// 1 GB of JSON; beyond it an allocation of terabytes would abort the process.
+        public static let maximumCount = 1_000_000
+
         public init(count: Int, seed: UInt64, size: Int = 128, kinds: [SceneKind] = SceneKind.allCases,
                     writeImages: Bool = true) {
             self.count = count
@@ -96,7 +101,9 @@ public enum SynthCorpus {
     @discardableResult
     public static func generate(_ options: Options, into folder: URL,
                                 progress: (@Sendable (Int) -> Void)? = nil) throws -> [Item] {
-        guard options.count >= 0 else { throw Failure.invalidOptions("count must be at least 0") }
+        guard (0...Options.maximumCount).contains(options.count) else {
+            throw Failure.invalidOptions("count \(options.count) is out of range: 0 to \(Options.maximumCount) scenes")
+        }
         guard (8...4096).contains(options.size) else { throw Failure.invalidOptions("size must be 8…4096 pixels") }
         guard !options.kinds.isEmpty else { throw Failure.invalidOptions("no scene kinds") }
         let images = folder.appendingPathComponent("images", isDirectory: true)

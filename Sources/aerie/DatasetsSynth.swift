@@ -20,7 +20,7 @@ struct DatasetsSynth: AsyncParsableCommand {
     @Option(help: "The folder to write dataset.json and images/ into.")
     var out: String
 
-    @Option(help: "How many images to make.")
+    @Option(help: "How many images to make (at most 1,000,000).")
     var count = 240
 
     @Option(help: "The seed: the same seed gives the same bytes.")
@@ -33,7 +33,9 @@ struct DatasetsSynth: AsyncParsableCommand {
     var noImages = false
 
     func validate() throws {
-        guard count >= 0 else { throw ValidationError("--count must be at least 0") }
+        guard (0...SynthCorpus.Options.maximumCount).contains(count) else {
+            throw ValidationError("--count \(count) is out of range: use 0 to \(SynthCorpus.Options.maximumCount) scenes")
+        }
         guard (8...4096).contains(size) else { throw ValidationError("--size must be between 8 and 4096") }
     }
 

@@ -11,6 +11,19 @@ import AerieDatasets
 @Suite struct SynthTests {
     static let small = SynthCorpus.Options(count: 32, seed: 7, size: 40)
 
+    /// `--count 999999999999` used to abort allocating 96 TB; it is refused with the limit.
+    @Test func countsBeyondTheLimitAreRefused() throws {
+        let folder = try TemporaryDirectory()
+        for count in [999_999_999_999, SynthCorpus.Options.maximumCount + 1, Int.max, -1] {
+            #expect(performing: {
+                try SynthCorpus.generate(SynthCorpus.Options(count: count, seed: 1, writeImages: false), into: folder.url)
+            }, throws: { error in
+                guard case let .invalidOptions(reason) = error as? SynthCorpus.Failure else { return false }
+                return reason.contains("0 to \(SynthCorpus.Options.maximumCount)")
+            })
+        }
+    }
+
     @Test func sameSeedSameBytesDifferentSeedDifferentBytes() {
         for index in [0, 5, 17] {
             let a = SynthCorpus.image(index, options: Self.small)
