@@ -73,16 +73,70 @@ public struct WordPieceTokenizer: Sendable {
         try self.init(vocabularyLines: lines, lowercase: lowercase, maxLength: maxLength, path: url.path)
     }
 
+    /// Scalars of a run without whitespace or punctuation after which the run is cut (see
+    /// ``encode(_:)``): far beyond ``maxCharactersPerWord``, so such a word is `[UNK]` either way
+    /// unless nearly all of it is accents that stripping removes.
+    static let maxRunScalars = 4096
+
+    /// How many scalars of a text ``encode(_:)`` examines at most: `maxLength × 512`, room for
+    /// every token to be a longest word with generous spacing. Beyond it, a text that has not yet
+    /// filled the sequence (runs of spaces or control characters) is truncated.
+    public var maxScalarsExamined: Int { maxLength * 512 }
+
     /// The token ids of `text`: `[CLS]`, the WordPiece ids, `[SEP]`, truncated to ``maxLength``.
+    ///
+    /// The text is tokenized a whitespace-separated run at a time and reading stops as soon as the
+    /// sequence is full, so a caption of megabytes costs what its first few hundred words cost.
+    /// Normalisation (NFD, accent stripping) never crosses whitespace, so this gives the ids of
+    /// ``basicTokens(_:)`` over the whole text. Runs without whitespace longer than
+    /// ``maxRunScalars`` scalars are cut at the next punctuation (exact), or, with none for twice
+    /// that length, end in a word that is `[UNK]` and is skipped to its end (exact unless nearly
+    /// all of its thousands of scalars are accents that stripping removes).
+    /// - Complexity: O(n) in the scalars examined, at most ``maxScalarsExamined``.
     public func encode(_ text: String) -> [Int32] {
         var ids: [Int32] = [classID]
         let budget = maxLength - 2
-        outer: for word in basicTokens(text) {
-            for id in wordPieces(word) {
-                if ids.count - 1 == budget { break outer }
-                ids.append(id)
+        var run = String.UnicodeScalarView()
+        var runLength = 0
+        /// Tokenizes the pending run; false once the sequence is full.
+        func flush() -> Bool {
+            defer { run = String.UnicodeScalarView(); runLength = 0 }
+            guard runLength > 0 else { return ids.count - 1 < budget }
+            for word in basicTokens(String(run)) {
+                for id in wordPieces(word) {
+                    if ids.count - 1 == budget { return false }
+                    ids.append(id)
+                }
+            }
+            return ids.count - 1 < budget
+        }
+        var examined = 0
+        // Inside a word already longer than any vocabulary entry, already tokenized as [UNK].
+        var skipping = false
+        scan: for s in text.unicodeScalars {
+            examined += 1
+            if examined > maxScalarsExamined || ids.count - 1 == budget { break }
+            if skipping {
+                if Self.isWhitespace(s) || Self.isPunctuation(s) || Self.isCJK(s) { skipping = false } else { continue }
+            }
+            if Self.isWhitespace(s) {
+                if !flush() { break scan }
+            } else if Self.isCJK(s) {
+                if !flush() { break scan }
+                run.append(s); runLength += 1
+                if !flush() { break scan }
+            } else {
+                run.append(s); runLength += 1
+                if runLength >= Self.maxRunScalars, Self.isPunctuation(s) {
+                    if !flush() { break scan }
+                } else if runLength >= 2 * Self.maxRunScalars {
+                    // The run ends in a word of thousands of scalars: [UNK] whatever follows.
+                    if !flush() { break scan }
+                    skipping = true
+                }
             }
         }
+        _ = flush()
         ids.append(separatorID)
         return ids
     }

@@ -38,6 +38,40 @@ import Testing
         #expect(t.encode("") == [2, 3])
     }
 
+    /// The plain definition: basic tokens of the whole text, pieces, truncated.
+    func referenceEncode(_ t: WordPieceTokenizer, _ text: String) -> [Int32] {
+        let pieces = t.basicTokens(text).flatMap { t.wordPieces($0) }
+        return [t.classID] + pieces.prefix(t.maxLength - 2) + [t.separatorID]
+    }
+
+    @Test func earlyTruncationGivesTheSameIDs() throws {
+        let sentences = ["unaffable", "Hello, worlds!", "CAFÉ", "Cafe\u{301}\u{0}\u{7}", "北京hello", "e-mail",
+                         "hello\u{2028}world\u{00A0}hello\tworld", "  hello   \n\n world ", "e\u{301}\u{302} cafe\u{301}!!",
+                         "\u{301}hello", "hello\u{0}world", String(repeating: "e", count: 101), "un,aff,able,北,京"]
+        for maxLength in [3, 5, 8, 64] {
+            let t = try make(maxLength: maxLength)
+            for sentence in sentences + [sentences.joined(separator: " ")] {
+                #expect(t.encode(sentence) == referenceEncode(t, sentence), "\(sentence.debugDescription) at \(maxLength)")
+            }
+        }
+    }
+
+    /// A 10 MB caption used to take minutes (normalising the whole text before truncating).
+    @Test(.timeLimit(.minutes(1))) func hugeCaptionsAreTokenizedInLinearTime() throws {
+        let t = try make(maxLength: 256)
+        let words = String(repeating: "hello worlds, cafe\u{301} ", count: 400_000)  // ~10 MB
+        let start = Date()
+        let ids = t.encode(words)
+        #expect(ids.count == 256)
+        #expect(Array(ids.prefix(8)) == [2, 12, 13, 14, 8, 7, 12, 13])
+        // No whitespace at all, and nothing but whitespace: both bounded.
+        #expect(t.encode(String(repeating: "e", count: 10_000_000)) == [2, 1, 3])
+        #expect(t.encode(String(repeating: "e", count: 10_000) + " hello") == [2, 1, 12, 3])
+        #expect(t.encode(String(repeating: "e", count: 5_000) + ",hello") == [2, 1, 8, 12, 3])
+        #expect(t.encode(String(repeating: " ", count: 10_000_000) + "hello") == [2, 3])
+        #expect(Date().timeIntervalSince(start) < 30)
+    }
+
     @Test func missingSpecialTokenIsNamed() {
         #expect(throws: TokenizerError.missingSpecialToken(path: "vocab.txt", token: "[CLS]")) {
             try WordPieceTokenizer(vocabularyLines: ["[UNK]", "[SEP]"], maxLength: 8)
