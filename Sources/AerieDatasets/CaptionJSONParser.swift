@@ -11,7 +11,9 @@ import Foundation
 ///
 /// Captions are kept byte for byte, duplicates included, with one exception: an empty or
 /// all-white-space caption (RSICD has three) is dropped and reported as
-/// ``DatasetIssue/Problem/emptyCaption(sentence:)``, because it cannot serve as a query.
+/// ``DatasetIssue/Problem/emptyCaption(sentence:)``, because it cannot serve as a query; and a
+/// caption holding a NUL is dropped and reported as a malformed caption, because it could not be
+/// stored exactly.
 struct CaptionJSONParser {
     let file: URL
     let imageRoot: URL
@@ -162,6 +164,13 @@ struct CaptionJSONParser {
                         }
                         if text.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
                             result.issues.append(issue(position, .emptyCaption(sentence: s)))
+                            continue
+                        }
+                        // SQLite's C strings end at a NUL: stored, such a caption would be cut
+                        // short without a word. It is refused here, where it enters, instead.
+                        if text.utf8.contains(0) {
+                            result.issues.append(issue(position, .malformedCaption(
+                                sentence: s, reason: "contains a NUL character (\\u0000), which a caption cannot hold")))
                             continue
                         }
                         if text.utf8.count > oversizedCaptionBytes {

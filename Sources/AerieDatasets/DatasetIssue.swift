@@ -43,6 +43,11 @@ public struct DatasetIssue: Sendable, Hashable, CustomStringConvertible {
         case noCaptions
         /// The file name points outside the image root (absolute, or with `..`); the entry was skipped.
         case unsafeFilename
+        /// A folder or image file that resolves, through symbolic links, outside the data set's
+        /// root (`target`); it was skipped.
+        case outsideRoot(path: String, target: String)
+        /// A file or folder name in `folder` that is not UTF-8 (shown escaped); it was skipped.
+        case undecodableName(folder: String, escaped: String)
         /// A folder or file could not be listed or read.
         case unreadable(path: String, reason: String)
         /// Top-level fields the loader does not know, or other notes on the whole file.
@@ -74,6 +79,8 @@ public struct DatasetIssue: Sendable, Hashable, CustomStringConvertible {
         case .oversizedCaption: "oversized caption"
         case .noCaptions: "no captions"
         case .unsafeFilename: "unsafe file name"
+        case .outsideRoot: "outside the root"
+        case .undecodableName: "name not UTF-8"
         case .unreadable: "unreadable"
         case .note: "note"
         }
@@ -91,6 +98,8 @@ public struct DatasetIssue: Sendable, Hashable, CustomStringConvertible {
         case .oversizedCaption(let s, let n): "caption \(s) is \(n) bytes long (kept)"
         case .noCaptions: "no captions"
         case .unsafeFilename: "file name leaves the image root (absolute or '..'); entry skipped"
+        case .outsideRoot(let path, let target): "\(path) leads outside the data set's root (to \(target)); skipped"
+        case .undecodableName(let folder, let escaped): "\(folder)/\(escaped): the name is not UTF-8; skipped (rename it)"
         case .unreadable(let path, let reason): "cannot read \(path): \(reason)"
         case .note(let text): text
         }

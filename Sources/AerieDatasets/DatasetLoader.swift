@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How to load a data set.
 public struct DatasetLoadOptions: Sendable {
@@ -142,9 +145,32 @@ extension CaptionDataset {
         let data = try readFile(file, limit: options.maxJSONBytes)
         let parsed = try CaptionJSONParser(file: file, imageRoot: root,
                                            oversizedCaptionBytes: options.oversizedCaptionBytes).parse(data)
-        let missing = options.checkFiles ? missingImages(parsed.images, root: root) : []
+        var images = parsed.images, issues = parsed.issues
+        if options.checkFiles {
+            // The rule of folders: an entry whose file resolves (through symbolic links) outside
+            // the image root is skipped and reported.
+            let resolvedRoot = resolvedPath(root)
+            images = images.filter { entry in
+                // A file that does not exist is missing, not outside.
+                var info = stat()
+                guard lstat(entry.url.path, &info) == 0 else { return true }
+                let resolved = resolvedPath(entry.url)
+                guard isInside(resolved, root: resolvedRoot) else {
+                    issues.append(DatasetIssue(file: file, position: EntryPosition(index: entry.id, filename: entry.filename),
+                                               problem: .outsideRoot(path: entry.url.path, target: resolved)))
+                    return false
+                }
+                return true
+            }
+            // Positions again from 0 (the issues keep the source's).
+            images = images.enumerated().map { position, entry in
+                ImageEntry(id: position, filename: entry.filename, url: entry.url, split: entry.split, label: entry.label,
+                           sentences: entry.sentences, sourceID: entry.sourceID)
+            }
+        }
+        let missing = options.checkFiles ? missingImages(images, root: root) : []
         return CaptionDataset(kind: .captionJSON, source: file, imageRoot: root, name: parsed.name,
-                              images: parsed.images, missing: missing, issues: parsed.issues)
+                              images: images, missing: missing, issues: issues)
     }
 
     static func readFile(_ file: URL, limit: Int) throws -> Data {
@@ -194,6 +220,9 @@ extension CaptionDataset {
         var relativePaths: [String] = []
         if classFolders {
             let listing = try listFolder(folder)
+            for name in listing.undecodable {
+                issues.append(DatasetIssue(file: folder, position: nil, problem: .undecodableName(folder: folder.path, escaped: name)))
+            }
             for classFolder in listing.folders.sorted() {
                 let found = collectImages(in: folder.appendingPathComponent(classFolder, isDirectory: true),
                                           prefix: classFolder + "/", reportTo: folder, issues: &issues)
@@ -226,14 +255,22 @@ extension CaptionDataset {
         var pending: [String] = [""]
         // Symbolic links to folders are followed once: a link back up the tree would loop forever.
         var visited = Set<String>()
+        // Nothing outside the data set's root is read: a symbolic link to a folder or file
+        // elsewhere (`/etc`) is reported and skipped, as absolute and `..` names of caption JSON are.
+        let root = resolvedPath(file)
         while let relative = pending.popLast() {
             let url = relative.isEmpty ? folder : folder.appendingPathComponent(relative, isDirectory: true)
-            guard visited.insert(url.resolvingSymlinksInPath().path).inserted else {
+            let resolved = resolvedPath(url)
+            guard isInside(resolved, root: root) else {
+                issues.append(DatasetIssue(file: file, position: nil, problem: .outsideRoot(path: url.path, target: resolved)))
+                continue
+            }
+            guard visited.insert(resolved).inserted else {
                 issues.append(DatasetIssue(file: file, position: nil,
                                            problem: .unreadable(path: url.path, reason: "folder already visited (symbolic link loop)")))
                 continue
             }
-            let listing: (files: [String], folders: [String])
+            let listing: (files: [String], folders: [String], undecodable: [String])
             do {
                 listing = try listFolder(url)
             } catch {
@@ -241,30 +278,63 @@ extension CaptionDataset {
                                            problem: .unreadable(path: url.path, reason: Self.reason(error))))
                 continue
             }
+            for name in listing.undecodable {
+                issues.append(DatasetIssue(file: file, position: nil, problem: .undecodableName(folder: url.path, escaped: name)))
+            }
             let base = relative.isEmpty ? "" : relative + "/"
-            found.append(contentsOf: listing.files.filter(isImageFileName).map { prefix + base + $0 })
+            for name in listing.files.filter(isImageFileName) {
+                let resolvedFile = resolvedPath(url.appendingPathComponent(name))
+                guard isInside(resolvedFile, root: root) else {
+                    issues.append(DatasetIssue(file: file, position: nil,
+                                               problem: .outsideRoot(path: url.appendingPathComponent(name).path, target: resolvedFile)))
+                    continue
+                }
+                found.append(prefix + base + name)
+            }
             pending.append(contentsOf: listing.folders.map { base + $0 })
         }
         return found.sorted()
     }
 
-    /// The visible files and folders directly inside `folder` (symbolic links are followed).
-    static func listFolder(_ folder: URL) throws -> (files: [String], folders: [String]) {
-        let fm = FileManager.default
-        let names: [String]
-        do {
-            names = try fm.contentsOfDirectory(atPath: folder.path)
-        } catch {
-            throw DatasetError.unreadable(path: folder.path, reason: Self.reason(error))
+    /// The visible files and folders directly inside `folder` (symbolic links are followed), and
+    /// the names that are not UTF-8, escaped (`\xFF`), which cannot be paths of an entry: callers
+    /// report them as issues rather than drop them silently.
+    static func listFolder(_ folder: URL) throws -> (files: [String], folders: [String], undecodable: [String]) {
+        guard let directory = opendir(folder.path) else {
+            throw DatasetError.unreadable(path: folder.path, reason: String(cString: strerror(errno)))
         }
+        defer { closedir(directory) }
         var files: [String] = []
         var folders: [String] = []
-        for name in names where !name.hasPrefix(".") {
-            var isDirectory: ObjCBool = false
-            guard fm.fileExists(atPath: folder.appendingPathComponent(name).path, isDirectory: &isDirectory) else { continue }
-            if isDirectory.boolValue { folders.append(name) } else { files.append(name) }
+        var undecodable: [String] = []
+        while let entry = readdir(directory) {
+            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            guard let first = bytes.first, first != UInt8(ascii: ".") else { continue }
+            guard let name = String(validating: bytes, as: UTF8.self) else {
+                undecodable.append(escapedName(bytes))
+                continue
+            }
+            var info = stat()
+            guard stat(folder.appendingPathComponent(name).path, &info) == 0 else { continue }
+            if info.st_mode & S_IFMT == S_IFDIR { folders.append(name) } else { files.append(name) }
         }
-        return (files.sorted(), folders.sorted())
+        return (files.sorted(), folders.sorted(), undecodable.sorted())
+    }
+
+    /// A file name's bytes with every byte that is not printable ASCII written as `\xHH`.
+    static func escapedName(_ bytes: [UInt8]) -> String {
+        bytes.map { (0x20..<0x7F).contains($0) && $0 != UInt8(ascii: "\\") ? String(UnicodeScalar($0)) : String(format: "\\x%02X", $0) }.joined()
+    }
+
+    /// The path of `url` with symbolic links resolved.
+    static func resolvedPath(_ url: URL) -> String {
+        url.resolvingSymlinksInPath().standardizedFileURL.path
+    }
+
+    /// Whether `resolved` (a resolved path) is `root` (a resolved path) or inside it.
+    static func isInside(_ resolved: String, root: String) -> Bool {
+        let base = root.hasSuffix("/") ? String(root.dropLast()) : root
+        return resolved == base || resolved.hasPrefix(base + "/") || base.isEmpty
     }
 
     /// Whether a file's first non-blank byte opens a JSON object or array.

@@ -47,6 +47,15 @@ import Testing
         #expect(summary.splits == ["train": 1, "val": 1, "test": 1])
     }
 
+    /// A NUL used to cut a stored caption short; such a caption is refused with an issue.
+    @Test func captionsWithNULAreRefusedWithAnIssue() throws {
+        let folder = try TemporaryDirectory()
+        let json = try folder.write("dataset.json", #"{"images": [{"filename": "a.png", "sentences": ["a river\u0000 and a secret", "a river"]}]}"#)
+        let dataset = try CaptionDataset.load(json)
+        #expect(dataset.images[0].sentences == ["a river"])
+        #expect(dataset.issues.contains { if case let .malformedCaption(sentence, reason) = $0.problem { sentence == 0 && reason.contains("NUL") } else { false } })
+    }
+
     @Test func strictModeFailsOnMissingImages() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }

@@ -80,4 +80,59 @@ import Testing
         #expect(dataset.images.map(\.filename) == ["a/one.png"])
         #expect(dataset.issues.contains { if case .unreadable = $0.problem { true } else { false } })
     }
+
+    /// Folder mode used to follow a link to /etc and index an image outside the root.
+    @Test func nothingOutsideTheRootIsIndexed() throws {
+        let outside = try TemporaryDirectory()
+        try outside.write("secret/leak.png", "x")
+        try outside.write("lone.png", "x")
+        let folder = try TemporaryDirectory()
+        try folder.write("a/one.png", "x")
+        try folder.write("b/two.png", "x")
+        try FileManager.default.createSymbolicLink(at: folder.url.appendingPathComponent("a/elsewhere"),
+                                                   withDestinationURL: outside.url.appendingPathComponent("secret"))
+        try FileManager.default.createSymbolicLink(at: folder.url.appendingPathComponent("b/link.png"),
+                                                   withDestinationURL: outside.url.appendingPathComponent("lone.png"))
+        // A link that stays inside the root is followed.
+        try FileManager.default.createSymbolicLink(at: folder.url.appendingPathComponent("b/alias.png"),
+                                                   withDestinationURL: folder.url.appendingPathComponent("a/one.png"))
+        for kind in [CaptionDataset.Kind.imageFolder, .classFolders] {
+            let dataset = try CaptionDataset.load(folder.url, options: DatasetLoadOptions(kind: kind))
+            #expect(dataset.images.map(\.filename) == ["a/one.png", "b/alias.png", "b/two.png"])
+            let outsideIssues = dataset.issues.filter { if case .outsideRoot = $0.problem { true } else { false } }
+            #expect(outsideIssues.count == 2)
+        }
+
+        // Caption JSON: the same rule for an entry whose file is a link out of the root.
+        try folder.write("dataset.json", """
+            {"images": [{"filename": "link.png", "filepath": "b", "sentences": ["x"]},
+                        {"filename": "two.png", "filepath": "b", "sentences": ["y"]}]}
+            """)
+        let json = try CaptionDataset.load(folder.url.appendingPathComponent("dataset.json"),
+                                           options: DatasetLoadOptions(imageRoot: folder.url))
+        #expect(json.images.map(\.filename) == ["b/two.png"])
+        #expect(json.issues.contains { if case .outsideRoot = $0.problem { $0.position?.index == 0 } else { false } })
+    }
+
+    /// Non-UTF-8 file and class-folder names used to vanish with "issues none".
+    @Test func namesThatAreNotUTF8AreReported() throws {
+        let folder = try TemporaryDirectory()
+        try folder.write("a/one.png", "x")
+        try folder.write("b/two.png", "x")
+        let raw = Array(folder.url.appendingPathComponent("a").path.utf8) + [UInt8(ascii: "/"), 0x63, 0xFF, 0x2E, 0x70, 0x6E, 0x67]
+        let fd = raw.withUnsafeBufferPointer { buffer in
+            (buffer.map { CChar(bitPattern: $0) } + [0]).withUnsafeBufferPointer { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) }
+        }
+        #expect(fd >= 0)
+        close(fd)
+        let rawFolder = Array(folder.url.path.utf8) + [UInt8(ascii: "/"), 0x64, 0xFE]
+        #expect((rawFolder.map { CChar(bitPattern: $0) } + [0]).withUnsafeBufferPointer { mkdir($0.baseAddress!, 0o755) } == 0)
+        for kind in [CaptionDataset.Kind.imageFolder, .classFolders] {
+            let dataset = try CaptionDataset.load(folder.url, options: DatasetLoadOptions(kind: kind))
+            let names = dataset.issues.compactMap { issue -> String? in
+                if case let .undecodableName(_, escaped) = issue.problem { return escaped } else { return nil }
+            }
+            #expect(Set(names) == ["c\\xFF.png", "d\\xFE"], "\(kind)")
+        }
+    }
 }
