@@ -52,9 +52,11 @@ public struct MiniLMEncoder: TextEncoding {
     public init(config: MiniLMConfig, tokenizer: WordPieceTokenizer, file: SafeTensorsFile, identity: ModelIdentity) throws {
         let problems = config.problems(in: file)
         guard problems.isEmpty else { throw MiniLMError.weightsDoNotMatchConfig(path: file.path, problems: problems) }
-        guard tokenizer.vocabulary.count <= config.vocabularySize else {
+        // A truncated vocab.txt would turn every later word into [UNK] without a word: its size
+        // must be the model's (the special tokens are checked when it is read).
+        guard tokenizer.vocabulary.count == config.vocabularySize else {
             throw MiniLMError.unsupportedConfig(path: file.path, field: "vocab_size",
-                                                value: "\(config.vocabularySize) < \(tokenizer.vocabulary.count) tokens in vocab.txt")
+                                                value: "\(config.vocabularySize), but vocab.txt has \(tokenizer.vocabulary.count) tokens (truncated or another model's: reinstall with `aerie models install`)")
         }
         self.config = config
         self.tokenizer = tokenizer

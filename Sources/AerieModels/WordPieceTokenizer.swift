@@ -57,6 +57,7 @@ public struct WordPieceTokenizer: Sendable {
         self.unknownID = try special("[UNK]")
         self.classID = try special("[CLS]")
         self.separatorID = try special("[SEP]")
+        _ = try special("[PAD]")
         self.lowercase = lowercase
         self.maxLength = maxLength
     }

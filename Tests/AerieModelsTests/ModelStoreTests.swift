@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import AerieCore
 import AerieTensor
 @testable import AerieModels
 
@@ -106,6 +107,24 @@ import AerieTensor
         #expect(problems.contains("embeddings.LayerNorm.bias has dtype F16, expected F32"))
         #expect(problems.contains("encoder.layer.1.output.dense.weight is not part of the architecture"))
         #expect(problems.count == 4)
+    }
+
+    /// A truncated vocab.txt used to be accepted, every later word becoming [UNK].
+    @Test func vocabularyMustMatchTheModel() throws {
+        let config = MiniLMConfig(vocabularySize: 10, hidden: 4, layers: 1, heads: 2, intermediate: 8,
+                                  maxPositions: 6, typeVocabularySize: 2, layerNormEpsilon: 1e-12,
+                                  maxSequenceLength: 6, lowercase: true)
+        let file = try SafeTensorsFile(data: safetensors(config.expectedTensors.map { ($0.name, $0.shape, "F32") }), path: "w.safetensors")
+        let identity = ModelIdentity(name: "m", weightsSHA256: "00", dimension: 4)
+        let full = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "a", "b", "c", "d", "e", "f"]
+        _ = try MiniLMEncoder(config: config, tokenizer: WordPieceTokenizer(vocabularyLines: full, maxLength: 6), file: file, identity: identity)
+        #expect(throws: MiniLMError.self) {
+            try MiniLMEncoder(config: config, tokenizer: WordPieceTokenizer(vocabularyLines: Array(full.prefix(6)), maxLength: 6),
+                              file: file, identity: identity)
+        }
+        #expect(throws: TokenizerError.missingSpecialToken(path: "vocab.txt", token: "[PAD]")) {
+            try WordPieceTokenizer(vocabularyLines: Array(full.dropFirst()), maxLength: 6)
+        }
     }
 
     /// A minimal safetensors file with zero-filled tensors.
