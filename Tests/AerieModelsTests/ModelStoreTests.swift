@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import AerieCore
 import AerieTensor
+import AerieTestSupport
 @testable import AerieModels
 
 @Suite struct ModelStoreTests {
@@ -136,12 +137,6 @@ import AerieTensor
             header.append("\"\(name)\": {\"dtype\": \"\(dtype)\", \"shape\": \(shape), \"data_offsets\": [\(offset), \(offset + bytes)]}")
             offset += bytes
         }
-        let json = Data(("{" + header.joined(separator: ", ") + "}").utf8)
-        var data = Data()
-        var length = UInt64(json.count).littleEndian
-        withUnsafeBytes(of: &length) { data.append(contentsOf: $0) }
-        data.append(json)
-        data.append(Data(count: offset))
-        return data
+        return SafeTensorsFixture.data(header: "{" + header.joined(separator: ", ") + "}", payloadBytes: offset)
     }
 }

@@ -1,20 +1,12 @@
 import Foundation
 import Testing
+import AerieTestSupport
 @testable import AerieTensor
 
 /// Crafted safetensors files are refused with an error naming the file and the tensor, never a
 /// trap (issue 12, items 9 and 24).
 @Suite struct SafeTensorsHostileTests {
-    /// A file whose header is `json` and whose payload is `payload` bytes of zeros.
-    func file(_ json: String, payload: Int) -> Data {
-        let header = Data(json.utf8)
-        var data = Data()
-        var length = UInt64(header.count).littleEndian
-        withUnsafeBytes(of: &length) { data.append(contentsOf: $0) }
-        data.append(header)
-        data.append(Data(count: payload))
-        return data
-    }
+    func file(_ json: String, payload: Int) -> Data { SafeTensorsFixture.data(header: json, payloadBytes: payload) }
 
     @Test func shapeWhoseProductOverflowsIsRefused() {
         // [2^62, 2^62] of F32: the element count and the byte count both overflow Int.
