@@ -108,6 +108,7 @@ public enum RetrievalError: Error, Equatable, Sendable, CustomStringConvertible 
     case textNeedsHead
     case emptySplit(String)
     case unknownImage(String)
+    case unknownView(String, card: String)
 
     public var description: String {
         switch self {
@@ -116,6 +117,7 @@ public enum RetrievalError: Error, Equatable, Sendable, CustomStringConvertible 
         case .textNeedsHead: "text queries need a joint head: run `aerie train` first (or pass --head DIR)"
         case let .emptySplit(split): "split '\(split)' has no indexed images"
         case let .unknownImage(reference): "image \(reference) is not in the index"
+        case let .unknownView(name, card): "the head at \(card) names an unknown image view '\(name)'"
         }
     }
 }
