@@ -17,8 +17,11 @@ public struct HeadCard: Codable, Sendable, Equatable {
     public var validationSplit: String
     public var trainImages: Int
     public var validationImages: Int
-    /// How image features were made (views averaged, e.g. `["center", "hflip"]`).
+    /// How an image's features are made outside training: the views whose encoder features are
+    /// averaged (e.g. `["center", "hflip"]`). An index built with this head does the same.
     public var imageViews: [String]
+    /// The views sampled while training, when they differ from ``imageViews`` (nil: the same).
+    public var trainingViews: [String]?
     public var configuration: TrainingConfiguration
     public var selectedEpoch: Int
     /// Validation metrics of the selected epoch (with ``TrainingConfiguration/hubness``).

@@ -6,8 +6,13 @@ import Foundation
 /// Encoder features of a caption data set, ready to train on.
 public struct TrainingData: Sendable {
     /// Image features, one tensor `[images, imageDim]` per view (e.g. the image and its mirror
-    /// image). Training samples one view per image per epoch; evaluation uses their mean.
+    /// image). Training samples one view per image per epoch; evaluation (and the input
+    /// standardisation) uses the mean of the ``evaluationViews``.
     public var imageViews: [Tensor]
+    /// The views (indices into ``imageViews``) whose mean features stand for an image outside
+    /// training: validation, and what an index computes. All views by default; `[0]` trains on
+    /// every view but measures (and indexes) the first alone.
+    public var evaluationViews: [Int]
     /// Caption features `[captions, textDim]`.
     public var captionFeatures: Tensor
     /// For each caption, the index of its image.
@@ -24,7 +29,7 @@ public struct TrainingData: Sendable {
     ///
     /// - Throws: ``JointError/invalidData(reason:)`` naming what is wrong.
     public init(imageViews: [Tensor], captionFeatures: Tensor, captionImage: [Int], captionText: [Int],
-                imageClass: [Int]?, trainImages: [Int], validationImages: [Int]) throws {
+                imageClass: [Int]?, trainImages: [Int], validationImages: [Int], evaluationViews: [Int]? = nil) throws {
         guard let first = imageViews.first, first.shape.count == 2 else {
             throw JointError.invalidData(reason: "no image features")
         }
@@ -45,7 +50,12 @@ public struct TrainingData: Sendable {
         guard (trainImages + validationImages).allSatisfy({ (0..<imageCount).contains($0) }) else {
             throw JointError.invalidData(reason: "a split names an image outside 0..<\(imageCount)")
         }
+        let evaluation = evaluationViews ?? Array(imageViews.indices)
+        guard !evaluation.isEmpty, evaluation.allSatisfy(imageViews.indices.contains), Set(evaluation).count == evaluation.count else {
+            throw JointError.invalidData(reason: "evaluation views must be distinct views among the \(imageViews.count) given")
+        }
         self.imageViews = imageViews
+        self.evaluationViews = evaluation
         self.captionFeatures = captionFeatures
         self.captionImage = captionImage
         self.captionText = captionText
@@ -66,12 +76,12 @@ public struct TrainingData: Sendable {
     public var imageDimension: Int { imageViews[0].shape[1] }
     public var textDimension: Int { captionFeatures.shape[1] }
 
-    /// The mean over views of the images' features, `[images.count, imageDim]`.
+    /// The mean over the evaluation views of the images' features, `[images.count, imageDim]`.
     public func meanImageFeatures(_ images: [Int]) -> Tensor {
         let d = imageDimension
         var out = [Float](repeating: 0, count: images.count * d)
-        let weight = 1 / Float(imageViews.count)
-        for view in imageViews {
+        let weight = 1 / Float(evaluationViews.count)
+        for view in evaluationViews.map({ imageViews[$0] }) {
             for (r, i) in images.enumerated() {
                 for j in 0..<d { out[r * d + j] += weight * view.data[i * d + j] }
             }

@@ -28,9 +28,16 @@ public struct EncoderSet: Sendable {
         let store = configuration.modelStore
         if let directory = configuration.headDirectory() {
             let card = try JointModel.loadCard(from: directory)
-            let image = try ModelRegistry.imageEncoder(card.imageEncoder.name, store: store)
+            let features = try ModelRegistry.imageEncoder(card.imageEncoder.name, store: store)
             let text = try MiniLMEncoder(store: store)
-            let projection = try JointModel.load(from: directory, imageEncoder: image.identity, textEncoder: text.identity)
+            let projection = try JointModel.load(from: directory, imageEncoder: features.identity, textEncoder: text.identity)
+            // A head selected on the mean of several views' features is used the same way.
+            let views = try card.imageViews.map { name -> ImageView in
+                guard let view = ImageView(rawValue: name) else { throw RetrievalError.unknownView(name, card: directory.path) }
+                return view
+            }
+            let image: any ImageEncoding = views == [.center] || views.isEmpty
+                ? features : ViewAveragingImageEncoder(base: features, views: views)
             let weights = try Data(contentsOf: directory.appendingPathComponent(JointModel.weightsFileName))
             var sha = SHA256()
             sha.update(weights)

@@ -110,6 +110,7 @@ public enum RetrievalError: Error, Equatable, Sendable, CustomStringConvertible 
     case unknownImage(String)
     /// The encoders or head produced NaN or infinity for a query term (damaged weights).
     case nonFiniteQuery(term: String)
+    case unknownView(String, card: String)
 
     public var description: String {
         switch self {
@@ -120,6 +121,7 @@ public enum RetrievalError: Error, Equatable, Sendable, CustomStringConvertible 
         case let .unknownImage(reference): "image \(reference) is not in the index"
         case let .nonFiniteQuery(term):
             "the query term '\(term)' embeds to NaN or infinite values: the model or head weights are probably damaged (reinstall the model or retrain the head)"
+        case let .unknownView(name, card): "the head at \(card) names an unknown image view '\(name)'"
         }
     }
 }

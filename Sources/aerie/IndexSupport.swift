@@ -38,7 +38,7 @@ func usingLibrary<T>(_ body: () throws -> T) throws -> T {
     } catch let error as RetrievalError {
         switch error {
         case .noIndexNamed, .textNeedsHead, .emptySplit, .noDatasetNamed: throw ValidationError(error.description)
-        case .unknownImage, .nonFiniteQuery: throw error
+        case .unknownImage, .nonFiniteQuery, .unknownView: throw error
         }
     }
 }

@@ -118,6 +118,12 @@ struct Train: AsyncParsableCommand {
     @Option(help: "Image views whose features are averaged (and sampled while training), comma-separated among center, hflip, vflip, rot90, rot180, rot270, transpose, antitranspose, or `all` for the eight.")
     var views = "center"
 
+    @Option(name: .customLong("eval-views"), help: ArgumentHelp(
+        "Views whose mean features stand for an image outside training (validation, and what `aerie index` computes, "
+            + "one encoding pass per view), comma-separated among --views (default: all of --views).",
+        valueName: "views"))
+    var evalViews: String?
+
     @Option(help: "Train this many heads with seeds --seed, --seed+1, …, each selected on val, and save them as one ensemble head (its joint vector is the members' side by side: cosine = their mean cosine).")
     var ensemble = 1
 
@@ -199,6 +205,7 @@ struct Train: AsyncParsableCommand {
     private func train() throws {
         BLAS.setThreads(threads)
         let viewNames = try parseViews()
+        let evaluationViewNames = try parseEvaluationViews(viewNames)
         let datasetURL = URL(fileURLWithPath: dataset)
         let request = TrainingSet.Request(
             dataset: datasetURL, imageRoot: images.map { URL(fileURLWithPath: $0) }, backbones: try Self.encoderNames(backbone),
@@ -223,11 +230,14 @@ struct Train: AsyncParsableCommand {
         } catch let failure as TrainingSet.Failure {
             throw ValidationError(failure.description)
         }
-        let data = set.data, imageReference = set.imageEncoder, textReference = set.textEncoder
+        var data = set.data
+        let imageReference = set.imageEncoder, textReference = set.textEncoder
+        data.evaluationViews = evaluationViewNames.compactMap { viewNames.firstIndex(of: $0) }
         let trainEntries = plan.trainEntries, valEntries = plan.validationEntries
 
         let config = trainingConfiguration()
-        printError("training: \(imageReference.name) (\(imageReference.dimension)-d, views \(viewNames.joined(separator: "+"))) "
+        printError("training: \(imageReference.name) (\(imageReference.dimension)-d, views \(viewNames.joined(separator: "+")), "
+                   + "evaluated on \(evaluationViewNames.joined(separator: "+"))) "
                    + "and \(textReference.name) (\(textReference.dimension)-d) → \(dim)-d, \(head.rawValue) heads, loss \(config.loss.name)"
                    + (ensemble > 1 ? ", an ensemble of \(ensemble) (seeds \(seed)…\(seed + UInt64(ensemble) - 1))" : ""))
         var results: [TrainingResult] = []
@@ -278,12 +288,13 @@ struct Train: AsyncParsableCommand {
         var card = HeadCard(
             imageEncoder: imageReference, textEncoder: textReference, dimension: model.dimension,
             dataset: set.datasetName, trainSplit: trainSplit, validationSplit: valSplit,
-            trainImages: trainEntries.count, validationImages: valEntries.count, imageViews: viewNames,
+            trainImages: trainEntries.count, validationImages: valEntries.count, imageViews: evaluationViewNames,
             configuration: config, selectedEpoch: result.bestEpoch,
             validation: byHubness[config.hubness.name] ?? best.validation,
             validationByHubness: byHubness, history: result.history,
             command: (["aerie"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
         card.weightsPrecision = precision.rawValue
+        if evaluationViewNames != viewNames { card.trainingViews = viewNames }
         if ensemble > 1 {
             card.ensembleMembers = results.enumerated().compactMap { k, r in
                 r.best.map { HeadCard.MemberRecord(seed: seed + UInt64(k), selectedEpoch: r.bestEpoch, validation: $0.validation) }
@@ -326,6 +337,16 @@ struct Train: AsyncParsableCommand {
         case .isoftmax: c.hubness = .invertedSoftmax(beta: 20)
         }
         return c
+    }
+
+    /// `--eval-views`: a subset of the training views, all of them by default.
+    private func parseEvaluationViews(_ trainingViews: [String]) throws -> [String] {
+        guard let evalViews else { return trainingViews }
+        let names = evalViews.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !names.isEmpty, names.allSatisfy(trainingViews.contains), Set(names).count == names.count else {
+            throw ValidationError("--eval-views takes distinct views among --views (\(trainingViews.joined(separator: ",")))")
+        }
+        return names
     }
 
     private func parseViews() throws -> [String] {
