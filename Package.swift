@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "CRowKernels"),  // C row-block kernels, AVX2/AVX-512/F16C/POPCNT chosen at run time
         .target(name: "AerieCore"),
         .target(name: "AerieImage", dependencies: ["CPNG", "CTurboJPEG", "CTIFF"]),
-        .target(name: "AerieTerminal", dependencies: ["AerieImage", "CChafa"]),
+        .target(name: "AerieTerminal", dependencies: ["AerieCore", "AerieImage", "CChafa"]),
         .target(name: "AerieTensor", dependencies: ["AerieCore", "COpenBLAS"]),
         .target(name: "AerieModels", dependencies: ["AerieCore", "AerieTensor", "AerieImage"]),
         .target(name: "AerieDatasets", dependencies: ["AerieImage"]),
@@ -105,6 +105,7 @@ let package = Package(
             dependencies: ["AerieCore", "AerieImage", "AerieTensor", "AerieModels", "AerieDatasets", "AerieJoint"],
             path: "Tests/AerieTestSupport"
         ),
+        .testTarget(name: "AerieCoreTests", dependencies: ["AerieCore", "AerieTestSupport"]),
         .testTarget(name: "AerieImageTests", dependencies: ["AerieCore", "AerieImage", "AerieTestSupport"]),
         .testTarget(name: "AerieTerminalTests", dependencies: ["AerieTerminal", "AerieTestSupport"]),
         .testTarget(name: "AerieTensorTests", dependencies: ["AerieCore", "AerieTensor", "AerieTestSupport"]),
@@ -117,7 +118,8 @@ let package = Package(
         .testTarget(name: "AerieEvaluationTests", dependencies: ["AerieCore", "AerieTensor", "AerieEvaluation", "AerieTestSupport"]),
         .testTarget(
             name: "AerieIndexTests",
-            dependencies: ["AerieCore", "AerieEvaluation", "AerieIndex", "AerieJoint", "AerieModels", "CRowKernels", "AerieTestSupport"]
+            dependencies: ["AerieCore", "AerieEvaluation", "AerieIndex", "AerieJoint", "AerieModels", "CRowKernels", "AerieTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "AerieJointTests", dependencies: ["AerieCore", "AerieEvaluation", "AerieJoint", "AerieTestSupport"]),
         .testTarget(
