@@ -64,8 +64,10 @@ public struct EncoderSet: Sendable {
     /// (``QueryExpression/combine(_:)``).
     public func vector(for query: QueryExpression) throws -> [Float] {
         let vectors = try query.terms.map { term in
-            term.kind == .image ? try imageVector(URL(fileURLWithPath: term.value)) : try textVector(term.value)
+            term.kind == .image
+                ? try imageVector(URL(fileURLWithPath: NSString(string: term.value).expandingTildeInPath))
+                : try textVector(term.value)
         }
-        return query.combine(vectors)
+        return try query.combine(vectors)
     }
 }
