@@ -61,7 +61,7 @@ struct LabelsExport: ParsableCommand {
         let labels = try store.open()
         let exported: (qrels: String, topics: String)
         do {
-            exported = Qrels.export(labels: try labels.allLabels(), topics: try labels.topics())
+            exported = try Qrels.export(labels: try labels.allLabels(), topics: try labels.topics())
         } catch {
             throw labelFailure(error)
         }

@@ -75,9 +75,26 @@ public struct IndexBuilder: Sendable {
     ///
     /// - Parameter progress: called after each committed batch; throwing from it (e.g.
     ///   ``IndexError/cancelled`` on Ctrl-C) stops the run, keeping the committed work.
-    /// - Throws: ``IndexError``, database errors, encoder errors.
+    /// - Throws: ``IndexError`` (``IndexError/cannotWrite(directory:reason:)`` when the index
+    ///   folder or database cannot be written), encoder errors.
     @discardableResult
     public func update(_ dataset: CaptionDataset, progress: (IndexingProgress) throws -> Void = { _ in }) throws -> IndexingSummary {
+        try writing { try synchronise(dataset, progress: progress) }
+    }
+
+    /// Runs `body`, turning a failure to write the database or the folder into
+    /// ``IndexError/cannotWrite(directory:reason:)``: one line, no SQL.
+    private func writing<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            throw IndexError.cannotWrite(directory: location.directory.path, reason: SQLiteFailure.reason(error))
+        } catch let error as CocoaError where error.isFileError {
+            throw IndexError.cannotWrite(directory: location.directory.path, reason: SQLiteFailure.reason(error))
+        }
+    }
+
+    private func synchronise(_ dataset: CaptionDataset, progress: (IndexingProgress) throws -> Void) throws -> IndexingSummary {
         try validateHead()
         try FileManager.default.createDirectory(at: location.directory, withIntermediateDirectories: true)
         let db = try IndexSchema.open(location, create: true)
@@ -217,9 +234,11 @@ public struct IndexBuilder: Sendable {
     @discardableResult
     public func reproject() throws -> UInt64 {
         try validateHead()
-        let db = try IndexSchema.open(location, create: true)
-        try markIncomplete(db)
-        return try writeVectors(db)
+        return try writing {
+            let db = try IndexSchema.open(location, create: true)
+            try markIncomplete(db)
+            return try writeVectors(db)
+        }
     }
 
     private func validateHead() throws {

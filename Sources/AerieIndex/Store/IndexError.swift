@@ -29,6 +29,8 @@ public enum IndexError: Error, Sendable, Equatable, CustomStringConvertible {
     case badEncoderOutput(encoder: String, expected: [Int], actual: [Int])
     /// An image or caption id is not in the index.
     case unknownItem(String)
+    /// The index folder or its database cannot be written (read-only, full, no permission).
+    case cannotWrite(directory: String, reason: String)
     /// The caller's progress handler asked to stop (Ctrl-C); everything committed so far is kept.
     case cancelled
 
@@ -51,6 +53,7 @@ public enum IndexError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .noVectors(kind, reason): return "the index has no \(kind) vectors: \(reason)"
         case let .badEncoderOutput(encoder, expected, actual): return "encoder \(encoder) returned shape \(actual), expected \(expected)"
         case let .unknownItem(item): return "\(item) is not in the index"
+        case let .cannotWrite(directory, reason): return "cannot write the index at \(directory): \(reason)"
         case .cancelled: return "indexing interrupted; the work done so far is kept and the next run resumes it"
         }
     }
