@@ -39,13 +39,21 @@ struct Aerie: AsyncParsableCommand {
             }
         } catch OutputError.brokenPipe(StandardStream.standardOutput.name) {
             Foundation.exit(141)
-        } catch let error where error is ValidationError || error is ExitCode || error is CleanExit {
+        } catch let error where isArgumentParserError(error) {
+            // Validation, exit codes, and the built-in help and version commands, which
+            // answer `--help` by throwing from their run().
             exitWithUsage(error)
         } catch {
             printFailure("aerie: \(error)")
             Foundation.exit(1)
         }
         Foundation.exit(0)
+    }
+
+    /// True for ArgumentParser's own error types (`ValidationError`, `ExitCode`, `CleanExit`
+    /// and its internal parse errors).
+    private static func isArgumentParserError(_ error: any Error) -> Bool {
+        String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
     }
 
     /// ArgumentParser's message for `error` (help on standard output, errors with usage on

@@ -99,6 +99,31 @@ import Testing
         #expect(!result.stderr.contains("\u{1B}"))
     }
 
+    // Item 16: on a terminal the names are sanitised; in a pipe they stay exact.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
+    func labelsExportSanitisesOnlyOnATerminal() throws {
+        let folder = try TemporaryDirectory()
+        try Data("1 0 x\u{202E}gpj.png 2\n".utf8).write(to: folder.url.appendingPathComponent("q.txt"))
+        try Data("1\tplanes\n".utf8).write(to: folder.url.appendingPathComponent("q.txt.topics"))
+        #expect(try Self.shell("$A labels import --labels L.sqlite q.txt", in: folder.url).status == 0)
+        let piped = try Self.shell("$A labels export --labels L.sqlite", in: folder.url)
+        #expect(piped.stdout == "1 0 x\u{202E}gpj.png 2\n")
+        let terminal = try Self.shell("script -qec \"$A labels export --labels L.sqlite\" /dev/null", in: folder.url)
+        #expect(terminal.stdout.contains("1 0 x\\u{202E}gpj.png 2"), "\(terminal.stdout)")
+        #expect(!terminal.stdout.contains("\u{202E}"))
+    }
+
+    // Item 17: help and version still go to standard output with status 0.
+    @Test func helpIsStillHelp() throws {
+        let folder = try TemporaryDirectory()
+        for arguments in ["--help", "search --help", "labels export --help"] {
+            let result = try Self.shell("$A \(arguments)", in: folder.url)
+            #expect(result.status == 0, "\(arguments)")
+            #expect(result.stdout.hasPrefix("OVERVIEW: "), "\(arguments)")
+        }
+        #expect(try Self.shell("$A --version", in: folder.url).stdout == "0.1.0\n")
+    }
+
     // Item 17: an error quoting a path (or file content) is sanitised on standard error.
     @Test func errorMessagesAreSanitised() throws {
         let folder = try TemporaryDirectory()
