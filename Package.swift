@@ -4,7 +4,8 @@
 //
 // The module graph mirrors the program, bottom to top (docs/architecture.md walks it):
 //   C* ............. one thin system-library module per Debian C library; CRowKernels, our C scan kernels
-//   AerieCore ...... what every layer shares: the seeded generator, the lock, L2 normalisation, model identity
+//   AerieCore ...... what every layer shares: the seeded generator, the lock, L2 normalisation, model identity,
+//                    checked output (files the user names, standard streams)
 //   AerieImage ..... decoding (PNG, JPEG, TIFF), RGBA8 images, resampling, views, PNG encoding
 //   AerieTerminal .. terminal safety (sanitizer, display width), capabilities, previews (chafa, sixel)
 //   AerieTensor .... BLAS-backed tensors, kernels and their slow reference twins, safetensors I/O
