@@ -4,7 +4,8 @@
 //
 // The module graph mirrors the program, bottom to top (docs/architecture.md walks it):
 //   C* ............. one thin system-library module per Debian C library; CRowKernels, our C scan kernels
-//   AerieCore ...... what every layer shares: the seeded generator, the lock, L2 normalisation, model identity
+//   AerieCore ...... what every layer shares: the seeded generator, the lock, L2 normalisation, model identity,
+//                    checked output (files the user names, standard streams)
 //   AerieImage ..... decoding (PNG, JPEG, TIFF), RGBA8 images, resampling, views, PNG encoding
 //   AerieTerminal .. terminal safety (sanitizer, display width), capabilities, previews (chafa, sixel)
 //   AerieTensor .... BLAS-backed tensors, kernels and their slow reference twins, safetensors I/O
@@ -56,7 +57,7 @@ let package = Package(
         .target(name: "CRowKernels"),  // C row-block kernels, AVX2/AVX-512/F16C/POPCNT chosen at run time
         .target(name: "AerieCore"),
         .target(name: "AerieImage", dependencies: ["CPNG", "CTurboJPEG", "CTIFF"]),
-        .target(name: "AerieTerminal", dependencies: ["AerieImage", "CChafa"]),
+        .target(name: "AerieTerminal", dependencies: ["AerieCore", "AerieImage", "CChafa"]),
         .target(name: "AerieTensor", dependencies: ["AerieCore", "COpenBLAS"]),
         .target(name: "AerieModels", dependencies: ["AerieCore", "AerieTensor", "AerieImage"]),
         .target(name: "AerieDatasets", dependencies: ["AerieImage"]),
@@ -105,6 +106,7 @@ let package = Package(
             dependencies: ["AerieCore", "AerieImage", "AerieTensor", "AerieModels", "AerieDatasets", "AerieJoint"],
             path: "Tests/AerieTestSupport"
         ),
+        .testTarget(name: "AerieCoreTests", dependencies: ["AerieCore", "AerieTestSupport"]),
         .testTarget(name: "AerieImageTests", dependencies: ["AerieCore", "AerieImage", "AerieTestSupport"]),
         .testTarget(name: "AerieTerminalTests", dependencies: ["AerieTerminal", "AerieTestSupport"]),
         .testTarget(name: "AerieTensorTests", dependencies: ["AerieCore", "AerieTensor", "AerieTestSupport"]),
@@ -117,7 +119,8 @@ let package = Package(
         .testTarget(name: "AerieEvaluationTests", dependencies: ["AerieCore", "AerieTensor", "AerieEvaluation", "AerieTestSupport"]),
         .testTarget(
             name: "AerieIndexTests",
-            dependencies: ["AerieCore", "AerieEvaluation", "AerieIndex", "AerieJoint", "AerieModels", "CRowKernels", "AerieTestSupport"]
+            dependencies: ["AerieCore", "AerieEvaluation", "AerieIndex", "AerieJoint", "AerieModels", "CRowKernels", "AerieTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "AerieJointTests", dependencies: ["AerieCore", "AerieEvaluation", "AerieJoint", "AerieTestSupport"]),
         .testTarget(

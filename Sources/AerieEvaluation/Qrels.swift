@@ -2,7 +2,12 @@
 /// (`topic<TAB>query`), as `trec_eval` reads them.
 public enum Qrels {
     /// The qrels and topics texts for `labels`, topics numbered in the order given.
-    public static func export(labels: [Label], topics: [(id: Int64, query: String)]) -> (qrels: String, topics: String) {
+    ///
+    /// Image names are written exactly, except for the characters ``docno(_:)`` escapes.
+    /// - Throws: ``QrelsError/uncarriableName(imageID:query:)`` for a label whose image name
+    ///   the whitespace-separated format cannot carry: empty, or with a control character or
+    ///   other whitespace than the escaped space, tab, CR and LF.
+    public static func export(labels: [Label], topics: [(id: Int64, query: String)]) throws -> (qrels: String, topics: String) {
         var idOf: [String: Int64] = [:]
         var topicText = ""
         for topic in topics {
@@ -12,16 +17,32 @@ public enum Qrels {
         var qrels = ""
         for label in labels {
             guard let id = idOf[label.query] else { continue }
+            guard canCarry(label.imageID) else { throw QrelsError.uncarriableName(imageID: label.imageID, query: label.query) }
             qrels += "\(id) 0 \(docno(label.imageID)) \(label.grade)\n"
         }
         return (qrels, topicText)
+    }
+
+    /// Whether `imageID` survives as a docno: not empty, and no control character or whitespace
+    /// but the ones ``docno(_:)`` escapes.
+    static func canCarry(_ imageID: String) -> Bool {
+        let escaped: Set<Character> = [" ", "\t", "\n", "\r"]
+        return !imageID.isEmpty && imageID.allSatisfy { c in
+            escaped.contains(c) || !(c.isWhitespace || c.unicodeScalars.contains { $0.properties.generalCategory == .control })
+        }
+    }
+
+    /// Lines of a text file, with LF or CRLF line endings (Swift reads CRLF as one character,
+    /// so splitting at "\n" alone would leave a CRLF file one line).
+    private static func lines(_ text: String) -> [Substring] {
+        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
     }
 
     /// Labels read from a qrels text and its topics text.
     /// - Throws: `QrelsError` naming the file and line of the first malformed line.
     public static func parse(qrels: String, qrelsName: String, topics: String, topicsName: String) throws -> [Label] {
         var queryOf: [String: String] = [:]
-        for (n, line) in topics.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (n, line) in lines(topics).enumerated() {
             if line.trimmingWhitespace().isEmpty { continue }
             guard let tab = line.firstIndex(of: "\t") else {
                 throw QrelsError.malformed(file: topicsName, line: n + 1, reason: "expected `topic<TAB>query`")
@@ -34,7 +55,7 @@ public enum Qrels {
             queryOf[id] = query
         }
         var labels: [Label] = []
-        for (n, line) in qrels.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (n, line) in lines(qrels).enumerated() {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             if fields.isEmpty { continue }
             guard fields.count == 4 else {
@@ -114,9 +135,14 @@ public enum Qrels {
 /// A malformed qrels or topics file.
 public enum QrelsError: Error, Hashable, Sendable, CustomStringConvertible {
     case malformed(file: String, line: Int, reason: String)
+    /// A label whose image name a qrels line cannot carry (see ``Qrels/export(labels:topics:)``).
+    case uncarriableName(imageID: String, query: String)
     public var description: String {
         switch self {
         case let .malformed(file, line, reason): return "\(file):\(line): \(reason)"
+        case let .uncarriableName(imageID, query):
+            return "the label of image \"\(imageID)\" for \"\(query)\" cannot be exported as TREC qrels: "
+                + "the image name is empty or holds a control character"
         }
     }
 }

@@ -72,11 +72,13 @@ public struct EncoderSet: Sendable {
     /// - Throws: ``RetrievalError/nonFiniteQuery(term:)`` when a term's vector holds NaN or infinity.
     public func vector(for query: QueryExpression) throws -> [Float] {
         let vectors = try query.terms.map { term in
-            let vector = term.kind == .image ? try imageVector(URL(fileURLWithPath: term.value)) : try textVector(term.value)
+            let vector = term.kind == .image
+                ? try imageVector(URL(fileURLWithPath: NSString(string: term.value).expandingTildeInPath))
+                : try textVector(term.value)
             // Damaged weights give NaN, which would rank nothing and still exit 0.
             guard BLAS.firstNonFinite(vector) == nil else { throw RetrievalError.nonFiniteQuery(term: term.value) }
             return vector
         }
-        return query.combine(vectors)
+        return try query.combine(vectors)
     }
 }

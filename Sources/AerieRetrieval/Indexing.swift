@@ -20,10 +20,21 @@ public struct Indexing: Sendable {
     }
 
     /// The data set to index: with ``split``, only that split's present images, renumbered.
+    /// - Throws: ``RetrievalError/emptySplit(_:available:)`` when the split has no image.
     public func dataset() throws -> CaptionDataset {
-        let data = try configuration.loadDataset()
+        try Self.select(split: split, of: configuration.loadDataset())
+    }
+
+    /// `data`, or only its split `split`'s present images, renumbered.
+    /// - Throws: ``RetrievalError/emptySplit(_:available:)``, listing the splits there are with
+    ///   their image counts, when `split` names no present image (a typo must not build an
+    ///   empty index).
+    public static func select(split: String?, of data: CaptionDataset) throws -> CaptionDataset {
         guard let split else { return data }
         let kept = data.presentImages.filter { $0.split?.rawValue == split }
+        guard !kept.isEmpty else {
+            throw RetrievalError.emptySplit(split, available: RetrievalError.splitSizes(data.presentImages.map(\.split?.rawValue)))
+        }
         let renumbered = kept.enumerated().map { i, e in
             ImageEntry(id: i, filename: e.filename, url: e.url, split: e.split, label: e.label, sentences: e.sentences, sourceID: e.sourceID)
         }

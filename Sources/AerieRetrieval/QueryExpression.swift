@@ -10,7 +10,9 @@ import AerieCore
 /// ```
 /// Consecutive words that are not operators form one text term (`aerie search parking lot`).
 /// A term is an image when the caller's `isImage` predicate says so (the CLI checks the file
-/// system); otherwise it is text. The weight is a decimal number; a `-` operator negates it.
+/// system); otherwise it is text, unless it looks like a path (``looksLikePath(_:)``): then the
+/// file it names is missing, and that is an error rather than a text search for the path. The
+/// weight is a decimal number; a `-` operator negates it.
 public struct QueryExpression: Sendable, Equatable {
     public enum Kind: Sendable, Equatable { case text, image }
 
@@ -24,19 +26,36 @@ public struct QueryExpression: Sendable, Equatable {
 
     public var terms: [Term]
 
-    /// Why a query could not be parsed.
+    /// Why a query could not be parsed or combined.
     public enum ParseError: Error, Sendable, Equatable, CustomStringConvertible {
         case empty
         case danglingOperator(String)
         case emptyTerm(position: Int)
+        /// A term that looks like a path (``looksLikePath(_:)``) names no image file.
+        case noSuchImage(String)
+        /// The weighted terms sum to (almost) nothing: `cars - cars`.
+        case termsCancelOut
 
         public var description: String {
             switch self {
             case .empty: return "the query is empty"
             case let .danglingOperator(op): return "operator \(op) has no term after it"
             case let .emptyTerm(position): return "term \(position + 1) of the query is empty"
+            case let .noSuchImage(path): return "no image file at \(path) (a query term that looks like a path must name an image file)"
+            case .termsCancelOut: return "the query's terms cancel out: there is nothing left to search for"
             }
         }
+    }
+
+    /// The image file extensions that make a term look like a path.
+    public static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "tif", "tiff"]
+
+    /// True when a term is written as a path: it starts with `./`, `../`, `/` or `~`, or ends
+    /// with an image extension (`.jpg`, `.jpeg`, `.png`, `.tif`, `.tiff`, any case).
+    public static func looksLikePath(_ term: String) -> Bool {
+        if ["./", "../", "/", "~"].contains(where: { term.hasPrefix($0) }) { return true }
+        guard let dot = term.lastIndex(of: "."), !term[term.index(after: dot)...].contains(" ") else { return false }
+        return imageExtensions.contains(term[term.index(after: dot)...].lowercased())
     }
 
     /// Parses shell arguments into terms.
@@ -73,7 +92,9 @@ public struct QueryExpression: Sendable, Equatable {
                 body = unquote(body)
             }
             guard !body.isEmpty else { throw ParseError.emptyTerm(position: terms.count) }
-            terms.append(Term(kind: isImage(body) ? .image : .text, value: body, weight: sign * weight))
+            let image = isImage(body)
+            if !image && looksLikePath(body) { throw ParseError.noSuchImage(body) }
+            terms.append(Term(kind: image ? .image : .text, value: body, weight: sign * weight))
             pendingOperator = nil
         }
         for token in tokens {
@@ -99,10 +120,16 @@ public struct QueryExpression: Sendable, Equatable {
         return text
     }
 
+    /// The length of a sum of unit term vectors below which the terms are taken to cancel out:
+    /// what is left is rounding, and ranking by it would be ranking by noise.
+    public static let cancellationTolerance: Float = 1e-4
+
     /// `Σ weight·vector` of L2-normalised term vectors, normalised again.
     ///
     /// - Parameter vectors: one joint-space vector per term, in order.
-    public func combine(_ vectors: [[Float]]) -> [Float] {
+    /// - Throws: ``ParseError/termsCancelOut`` when the sum is shorter than
+    ///   ``cancellationTolerance`` (`cars - cars`, or every weight zero).
+    public func combine(_ vectors: [[Float]]) throws -> [Float] {
         precondition(vectors.count == terms.count, "one vector per term expected")
         guard let dimension = vectors.first?.count else { return [] }
         var sum = [Float](repeating: 0, count: dimension)
@@ -110,6 +137,8 @@ public struct QueryExpression: Sendable, Equatable {
             let unit = L2.normalized(vector, dimension: dimension)
             for i in 0..<dimension { sum[i] += term.weight * unit[i] }
         }
+        let length = sum.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        guard length >= Self.cancellationTolerance else { throw ParseError.termsCancelOut }
         return L2.normalized(sum, dimension: dimension)
     }
 }

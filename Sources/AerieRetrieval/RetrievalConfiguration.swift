@@ -106,18 +106,28 @@ public enum RetrievalError: Error, Equatable, Sendable, CustomStringConvertible 
     case noIndexNamed
     case noDatasetNamed
     case textNeedsHead
-    case emptySplit(String)
+    /// A split with no image; `available` counts the images of each split there is.
+    case emptySplit(String, available: [String: Int])
     case unknownImage(String)
     /// The encoders or head produced NaN or infinity for a query term (damaged weights).
     case nonFiniteQuery(term: String)
     case unknownView(String, card: String)
+
+    /// How many images each split has, from each image's split (nil: in none).
+    public static func splitSizes(_ splits: [String?]) -> [String: Int] {
+        splits.reduce(into: [:]) { counts, split in if let split { counts[split, default: 0] += 1 } }
+    }
 
     public var description: String {
         switch self {
         case .noIndexNamed: "name the index with --index DIR or the data set with --dataset PATH"
         case .noDatasetNamed: "name a data set"
         case .textNeedsHead: "text queries need a joint head: run `aerie train` first (or pass --head DIR)"
-        case let .emptySplit(split): "split '\(split)' has no indexed images"
+        case let .emptySplit(split, available) where available.isEmpty:
+            "there is no split '\(split)': the images have no splits (leave out --split)"
+        case let .emptySplit(split, available):
+            "split '\(split)' has no images; the splits are "
+                + available.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value) images)" }.joined(separator: ", ")
         case let .unknownImage(reference): "image \(reference) is not in the index"
         case let .nonFiniteQuery(term):
             "the query term '\(term)' embeds to NaN or infinite values: the model or head weights are probably damaged (reinstall the model or retrain the head)"

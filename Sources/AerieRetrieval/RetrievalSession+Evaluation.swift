@@ -9,14 +9,16 @@ extension RetrievalSession {
     ///   - ties: how equal scores rank against the true match (``TieRule``).
     ///   - hubness: a correction of each direction's scores, learned from that direction's queries.
     /// - Throws: ``IndexError/noVectors(kind:reason:)`` without caption vectors;
-    ///   ``RetrievalError/emptySplit(_:)`` when the split has no indexed image.
+    ///   ``RetrievalError/emptySplit(_:available:)`` when the split has no indexed image.
     /// - Complexity: O(captions × images × dimension), one sgemm.
     public func evaluate(split: String, ties: TieRule, hubness: HubnessCorrection) throws -> RetrievalReport {
         guard let captionVectors = index.captionVectors else {
             throw IndexError.noVectors(kind: "caption", reason: "the index was built without a joint head (run `aerie train`, then `aerie index`)")
         }
         let images = index.images.filter { $0.split == split }
-        guard !images.isEmpty else { throw RetrievalError.emptySplit(split) }
+        guard !images.isEmpty else {
+            throw RetrievalError.emptySplit(split, available: RetrievalError.splitSizes(index.images.map(\.split)))
+        }
         var imageColumn: [Int: Int] = [:]
         for (column, image) in images.enumerated() { imageColumn[image.row] = column }
         let captions = index.captions.filter { imageColumn[$0.imageRow] != nil }

@@ -69,6 +69,12 @@ public final class RetrievalSession: @unchecked Sendable {
         return FileManager.default.fileExists(atPath: expanded, isDirectory: &isDirectory) && !isDirectory.boolValue
     }
 
+    /// Checks that `path` names an image file (an outside image, `aerie search --image`).
+    /// - Throws: ``QueryExpression/ParseError/noSuchImage(_:)`` when nothing, or a folder, is there.
+    public static func requireImageFile(_ path: String) throws {
+        guard isImagePath(path) else { throw QueryExpression.ParseError.noSuchImage(path) }
+    }
+
     /// Parses rclip-style query arithmetic (`"2:parking lot" - cars + ./img.jpg`), one shell
     /// argument per element or one line split at ` + ` and ` - `.
     public func parseQuery(_ terms: [String]) throws -> QueryExpression {

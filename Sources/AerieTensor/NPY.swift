@@ -1,14 +1,13 @@
+import AerieCore
 import Foundation
 
 /// Errors reading or writing `.npy` files.
 public enum NPYError: Error, Equatable, CustomStringConvertible {
-    case unwritable(path: String, reason: String)
     case unreadable(path: String, reason: String)
     case malformed(path: String, reason: String)
 
     public var description: String {
         switch self {
-        case let .unwritable(path, reason): "\(path): cannot write: \(reason)"
         case let .unreadable(path, reason): "\(path): cannot read: \(reason)"
         case let .malformed(path, reason): "\(path): not a float32 .npy file: \(reason)"
         }
@@ -37,15 +36,12 @@ public enum NPY {
         return data
     }
 
-    /// Writes `tensor` to `url` atomically.
+    /// Writes `tensor` to `path` with ``OutputFile``: a regular file is replaced atomically, a
+    /// link, FIFO or device is written through.
     ///
-    /// - Throws: ``NPYError/unwritable(path:reason:)``.
-    public static func write(_ tensor: Tensor, to url: URL) throws {
-        do {
-            try encode(tensor).write(to: url, options: .atomic)
-        } catch {
-            throw NPYError.unwritable(path: url.path, reason: error.localizedDescription)
-        }
+    /// - Throws: ``OutputError`` naming `path` (a full disk, a read-only folder, …).
+    public static func write(_ tensor: Tensor, to path: String) throws(OutputError) {
+        try OutputFile.write(encode(tensor), to: path)
     }
 
     /// Reads a little-endian float32, C-order `.npy` file.

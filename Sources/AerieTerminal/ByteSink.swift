@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import AerieCore
 
 /// Where rendered output goes. Renderers write into a sink, never to standard output, so their
 /// output can be compared byte for byte and the caller decides where it ends up.
@@ -44,24 +45,11 @@ public struct FileDescriptorSink: ByteSink, Sendable {
     public static var standardOutput: FileDescriptorSink { FileDescriptorSink(descriptor: STDOUT_FILENO) }
 
     public mutating func write(_ bytes: [UInt8]) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes.withUnsafeBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return systemWrite(descriptor, base + offset, buffer.count - offset)
-            }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw ByteSinkError.writeFailed(descriptor: descriptor, errno: errno)
-            }
-            offset += count
+        let descriptor = descriptor
+        if let code = bytes.withUnsafeBytes({ FileDescriptorIO.writeAll(descriptor, $0) }) {
+            throw ByteSinkError.writeFailed(descriptor: descriptor, errno: code)
         }
     }
-}
-
-/// `write(2)`, named so it does not clash with ``ByteSink/write(_:)``.
-private func systemWrite(_ descriptor: Int32, _ pointer: UnsafeRawPointer, _ count: Int) -> Int {
-    write(descriptor, pointer, count)
 }
 
 /// A write to a sink failed.

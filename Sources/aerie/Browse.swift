@@ -44,8 +44,11 @@ struct Browse: ParsableCommand {
         guard PreviewMode(rawValue: preview) != nil else {
             throw ValidationError("--preview must be one of auto, sixel, symbols, ascii")
         }
-        guard debounce >= 0, debounce <= 5000 else { throw ValidationError("--debounce must be 0...5000 ms") }
-        guard limit > 0 else { throw ValidationError("--limit must be positive") }
+        try checkRange("debounce", debounce, 0...5000)
+        try checkRange("limit", limit, 1...100_000)
+        try checkRange("alpha", alpha, 0...100)
+        try checkRange("beta", beta, 0...100)
+        try checkRange("gamma", gamma, 0...100)
     }
 
     func run() throws {

@@ -46,7 +46,7 @@ struct DatasetsInspect: AsyncParsableCommand {
             try printJSON(Report(summary: summary, formats: formats,
                                  issues: loaded.issues.map(\.description)))
         } else {
-            printReport(summary, formats: formats, issues: loaded.issues)
+            try printReport(summary, formats: formats, issues: loaded.issues)
         }
         if strict && (summary.missingImages > 0 || !loaded.issues.isEmpty) {
             printError("aerie: strict check failed: \(summary.missingImages) missing image(s), "
@@ -66,10 +66,10 @@ struct DatasetsInspect: AsyncParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(report)
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        try printLine(String(decoding: data, as: UTF8.self))
     }
 
-    private func printReport(_ s: DatasetSummary, formats: FormatReport?, issues: [DatasetIssue]) {
+    private func printReport(_ s: DatasetSummary, formats: FormatReport?, issues: [DatasetIssue]) throws {
         // Everything that came from the data set or the user passes the sanitizer.
         let safe = TerminalText.sanitize
         var lines: [String] = []
@@ -130,7 +130,7 @@ struct DatasetsInspect: AsyncParsableCommand {
             for issue in issues.prefix(show) { row("", safe(issue.description)) }
             if issues.count > show { row("", "… (--show N lists more, --json lists all)") }
         }
-        print(lines.joined(separator: "\n"))
+        try printLine(lines.joined(separator: "\n"))
     }
 
     /// Most frequent first, then by name, so the report is the same on every run.

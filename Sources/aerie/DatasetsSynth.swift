@@ -59,8 +59,8 @@ struct DatasetsSynth: AsyncParsableCommand {
         for item in items { perKind[item.kind, default: 0] += 1 }
         let what = noImages ? "captions of \(items.count) scenes (no image files)"
             : "\(items.count) images (\(size)x\(size)) and \(items.count * 5) captions"
-        print("wrote \(what) to " + TerminalText.sanitize(folder.path))
-        print(String(format: "%.2f s, %.1f scenes/s", seconds, seconds > 0 ? Double(items.count) / seconds : 0))
-        print("kinds: " + SceneKind.allCases.map { "\($0.rawValue) \(perKind[$0] ?? 0)" }.joined(separator: " · "))
+        try printLine("wrote \(what) to " + TerminalText.sanitize(folder.path))
+        try printLine(String(format: "%.2f s, %.1f scenes/s", seconds, seconds > 0 ? Double(items.count) / seconds : 0))
+        try printLine("kinds: " + SceneKind.allCases.map { "\($0.rawValue) \(perKind[$0] ?? 0)" }.joined(separator: " · "))
     }
 }

@@ -51,8 +51,8 @@ struct Embed: AsyncParsableCommand {
             throw ValidationError("\(model) encodes images: give image files")
         default: break
         }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        guard imageBatch >= 1 else { throw ValidationError("--image-batch must be at least 1") }
+        if let threads { try checkRange("threads", threads, 1...1024) }
+        try checkRange("image-batch", imageBatch, 1...4096)
     }
 
     func run() async throws {
@@ -80,14 +80,13 @@ struct Embed: AsyncParsableCommand {
             }
             result = Tensor(shape: [files.count, encoder.identity.dimension], data: data)
         }
-        try NPY.write(result, to: URL(fileURLWithPath: out))
+        try NPY.write(result, to: out)
         let count = result.shape.first ?? 0
-        FileHandle.standardError.write(Data(
-            "embed: wrote \(count) × \(encoder.identity.dimension) float32 to \(TerminalText.sanitizedPath(URL(fileURLWithPath: out))) with \(encoder.identity)\n".utf8))
+        printError("embed: wrote \(count) × \(encoder.identity.dimension) float32 to \(TerminalText.sanitizedPath(URL(fileURLWithPath: out))) with \(encoder.identity)")
     }
 }
 
-/// A failure already phrased for the user (sanitized), shown as `Error: <message>`.
+/// A failure already phrased for the user, shown as `aerie: <message>`.
 struct CLIError: Error, CustomStringConvertible {
     var description: String
     init(_ message: String) { description = message }

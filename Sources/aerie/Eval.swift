@@ -33,13 +33,17 @@ struct Eval: ParsableCommand {
             + "(as `aerie labels eval`). Give the label file, or `default` for the browser's own.",
         valueName: "path"))
     var labelFile: String?
-    @Option(help: "The cut-off K of P@K and nDCG@K, with --labels.")
+    @Option(help: "The cut-off K of P@K and nDCG@K, with --labels (1 to 100000).")
     var k: Int = 10
     @OptionGroup var hubness: HubnessOptions
     @Flag(help: "Show recall per class label.")
     var perClass = false
     @Flag(help: "JSON output.")
     var json = false
+
+    func validate() throws {
+        try checkRange("k", k, 1...100_000)
+    }
 
     func run() throws {
         if let labelFile {
@@ -57,22 +61,22 @@ struct Eval: ParsableCommand {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printLine(String(decoding: try encoder.encode(report), as: UTF8.self))
             return
         }
-        print("split \(TerminalText.sanitize(split)): \(images.count) images, \(captions.count) captions; "
+        try printLine("split \(TerminalText.sanitize(split)): \(images.count) images, \(captions.count) captions; "
               + "space: \(TerminalText.sanitize(session.index.space.description)); ties \(report.tieRule.rawValue); "
               + "hubness \(correction.name)")
-        print("                  text→image            image→text")
-        print("                  R@1    R@5    R@10    R@1    R@5    R@10    mR")
+        try printLine("                  text→image            image→text")
+        try printLine("                  R@1    R@5    R@10    R@1    R@5    R@10    mR")
         func row(_ name: String, _ t: RecallTable) -> String {
             let cells = (t.textToImage + t.imageToText).map { String(format: "%6.2f", $0) }
             return name.padding(toLength: 16, withPad: " ", startingAt: 0) + " " + cells[0..<3].joined(separator: " ") + "  "
                 + cells[3..<6].joined(separator: " ") + "  " + String(format: "%6.2f", t.meanRecall)
         }
-        print(row("all", report.overall))
+        try printLine(row("all", report.overall))
         if perClass {
-            for (label, table) in report.perClass { print(row(TerminalText.sanitize(label), table)) }
+            for (label, table) in report.perClass { try printLine(row(TerminalText.sanitize(label), table)) }
         }
     }
 }

@@ -14,16 +14,16 @@ struct HubnessOptions: ParsableArguments {
             + "other modality; cosine only.",
         valueName: "none|csls|isoftmax"))
     var hubness: HubnessName = .none
-    @Option(name: .customLong("csls-k"), help: "Neighbours averaged by CSLS.")
+    @Option(name: .customLong("csls-k"), help: "Neighbours averaged by CSLS (1 to 1000).")
     var cslsK = 10
-    @Option(help: "Inverse temperature β of the inverted softmax.")
-    var beta: Float = 20
+    @Option(help: "Inverse temperature β of the inverted softmax (0.001 to 1000).")
+    var beta: Double = 20
 
     var correction: HubnessCorrection {
         switch hubness {
         case .none: .none
         case .csls: .csls(k: cslsK)
-        case .isoftmax: .invertedSoftmax(beta: beta)
+        case .isoftmax: .invertedSoftmax(beta: Float(beta))
         }
     }
 
@@ -31,8 +31,8 @@ struct HubnessOptions: ParsableArguments {
     var scoreName: String? { hubness == .none ? nil : hubness.rawValue }
 
     func validate() throws {
-        guard cslsK >= 1 else { throw ValidationError("--csls-k must be at least 1") }
-        guard beta > 0, beta.isFinite else { throw ValidationError("--beta must be positive") }
+        try checkRange("csls-k", cslsK, 1...1000)
+        try checkRange("beta", beta, 0.001...1000)
     }
 
     /// Checks that the correction fits the metric.

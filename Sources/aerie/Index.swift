@@ -63,7 +63,7 @@ struct Index: ParsableCommand {
         }
         if let bar, phase != .vectors { bar.finish(bar.total) }
         let seconds = Date().timeIntervalSince(started)
-        print("images encoded \(summary.imagesEncoded), unchanged \(summary.imagesUnchanged), removed \(summary.imagesRemoved), "
+        try printLine("images encoded \(summary.imagesEncoded), unchanged \(summary.imagesUnchanged), removed \(summary.imagesRemoved), "
               + "failed \(summary.imagesFailed.count); captions encoded \(summary.captionsEncoded); "
               + "vectors \(summary.vectorsRebuilt ? "rebuilt" : "current") (generation \(summary.generation)); "
               + String(format: "%.1f s", seconds)

@@ -37,8 +37,8 @@ func usingLibrary<T>(_ body: () throws -> T) throws -> T {
         return try body()
     } catch let error as RetrievalError {
         switch error {
-        case .noIndexNamed, .textNeedsHead, .emptySplit, .noDatasetNamed: throw ValidationError(error.description)
-        case .unknownImage, .nonFiniteQuery, .unknownView: throw error
+        case .noIndexNamed, .textNeedsHead, .noDatasetNamed: throw ValidationError(error.description)
+        case .emptySplit, .unknownImage, .nonFiniteQuery, .unknownView: throw error
         }
     }
 }
@@ -78,12 +78,16 @@ struct SearchResultLine: Codable {
 struct RankingOptions: ParsableArguments {
     @Option(name: .customLong("dataset"), help: "The data set whose index to search.")
     var dataset: String?
-    @Option(help: "Results to show.")
+    @Option(help: "Results to show (1 to 100000).")
     var k: Int = 10
     @Option(help: "cosine, euclidean, cityblock or hamming.")
     var metric: Metric = .cosine
     @Flag(help: "JSON output.")
     var json = false
+
+    func validate() throws {
+        try checkRange("k", k, 1...100_000)
+    }
 
     /// A session over the index named by the data set and `options` (`--index` wins).
     func openSession(_ options: IndexModelOptions) throws -> RetrievalSession {
@@ -103,15 +107,15 @@ func printResults(_ lines: [SearchResultLine], json: Bool, metric: Metric, score
     if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        print(String(decoding: try encoder.encode(lines), as: UTF8.self))
+        try printLine(String(decoding: try encoder.encode(lines), as: UTF8.self))
         return
     }
-    print("rank  \((scoreName ?? metric.rawValue).padding(toLength: 9, withPad: " ", startingAt: 0))  id      image / caption")
+    try printLine("rank  \((scoreName ?? metric.rawValue).padding(toLength: 9, withPad: " ", startingAt: 0))  id      image / caption")
     for line in lines {
         let score = String(format: metric == .hamming ? "%9.0f" : "%9.4f", line.score)
         let what = line.caption.map { "\"\(TerminalText.sanitize($0))\"  (\(TerminalText.sanitize(line.path)))" }
             ?? TerminalText.sanitize(line.path) + (line.label.map { "  [\(TerminalText.sanitize($0))]" } ?? "")
-        print(String(format: "%4d", line.rank) + "  " + score + "  " + String(line.id).padding(toLength: 6, withPad: " ", startingAt: 0) + "  " + what)
+        try printLine(String(format: "%4d", line.rank) + "  " + score + "  " + String(line.id).padding(toLength: 6, withPad: " ", startingAt: 0) + "  " + what)
     }
 }
 

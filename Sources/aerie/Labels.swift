@@ -1,3 +1,4 @@
+import AerieCore
 import AerieEvaluation
 import AerieIndex
 import AerieRetrieval
@@ -14,7 +15,9 @@ struct Labels: AsyncParsableCommand {
             SQLite file: --labels PATH, else $AERIE_LABELS, else \
             $XDG_DATA_HOME/aerie/labels.sqlite, else ~/.local/share/aerie/labels.sqlite. \
             They are exported as TREC qrels (`topic 0 docno relevance`) with a topics file \
-            (`topic<TAB>query`), which trec_eval reads.
+            (`topic<TAB>query`), which trec_eval reads. Export writes the qrels to standard \
+            output unless -o names a file, and the topics only to a file you name: --topics \
+            FILE, or <output>.topics beside -o.
             """,
         subcommands: [LabelsExport.self, LabelsImport.self, LabelsList.self, LabelsEval.self]
     )
@@ -27,9 +30,20 @@ struct LabelStoreOption: ParsableArguments {
 
     var resolvedPath: String { path ?? LabelStore.defaultPath(environment: ProcessInfo.processInfo.environment) }
 
+    /// Opens the label file, creating it when it does not exist (the browser, import).
     func open() throws -> LabelStore {
         do {
             return try LabelStore(path: resolvedPath)
+        } catch {
+            throw labelFailure(error)
+        }
+    }
+
+    /// Opens an existing label file to read it (list, export, eval): a missing file is an
+    /// error, never created.
+    func openExisting() throws -> LabelStore {
+        do {
+            return try LabelStore(existingAt: resolvedPath)
         } catch {
             throw labelFailure(error)
         }
@@ -45,7 +59,12 @@ func labelFailure(_ error: any Error) -> ExitCode {
 struct LabelsExport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the labels as TREC qrels and a topics file."
+        abstract: "Write the labels as TREC qrels (and, when asked, a topics file).",
+        discussion: """
+            The qrels go to standard output, or to the file -o names. The topics (the queries \
+            the qrels' topic numbers stand for, which `aerie labels import` needs) are written \
+            only to a file you name: --topics FILE, or <output>.topics when -o is given.
+            """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case qrels }
@@ -54,30 +73,31 @@ struct LabelsExport: ParsableCommand {
     @Option(help: "Output format.") var format: Format = .qrels
     @Option(name: .shortAndLong, help: ArgumentHelp("The qrels file to write (default: standard output).", valueName: "file"))
     var output: String?
-    @Option(help: ArgumentHelp("The topics file to write (default: <output>.topics, or topics.tsv).", valueName: "file"))
+    @Option(help: ArgumentHelp("The topics file to write (default: <output>.topics with -o; none without).", valueName: "file"))
     var topics: String?
 
     func run() throws {
-        let labels = try store.open()
+        let labels = try store.openExisting()
         let exported: (qrels: String, topics: String)
         do {
-            exported = Qrels.export(labels: try labels.allLabels(), topics: try labels.topics())
+            exported = try Qrels.export(labels: try labels.allLabels(), topics: try labels.topics())
         } catch {
             throw labelFailure(error)
         }
-        let topicsPath = topics ?? output.map { $0 + ".topics" } ?? "topics.tsv"
-        do {
-            if let output {
-                try Data(exported.qrels.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
-            } else {
-                FileHandle.standardOutput.write(Data(exported.qrels.utf8))
-            }
-            try Data(exported.topics.utf8).write(to: URL(fileURLWithPath: topicsPath), options: .atomic)
-        } catch {
-            throw labelFailure(error)
+        // Only paths the user named: -o, --topics, or the topics beside -o.
+        let topicsPath = topics ?? output.map { $0 + ".topics" }
+        if let output {
+            try OutputFile.write(exported.qrels, to: output)
+        } else if isatty(STDOUT_FILENO) == 1 {
+            // On a terminal the names are shown, not carried: neutralise what could drive it.
+            for line in exported.qrels.split(separator: "\n") { try printLine(TerminalText.sanitize(String(line))) }
+        } else {
+            try StandardStream.standardOutput.write(exported.qrels)
         }
+        if let topicsPath { try OutputFile.write(exported.topics, to: topicsPath) }
         let count = exported.qrels.split(separator: "\n").count
-        printError("aerie: \(count) labels; topics in \(TerminalText.sanitize(topicsPath))")
+        printError("aerie: \(count) labels" + (topicsPath.map { "; topics in \(TerminalText.sanitize($0))" }
+            ?? "; topics not written (name a file with --topics)"))
     }
 }
 
@@ -108,7 +128,7 @@ struct LabelsImport: ParsableCommand {
         } catch {
             throw labelFailure(error)
         }
-        print("imported \(labels.count) labels into \(TerminalText.sanitize(store.resolvedPath))")
+        try printLine("imported \(labels.count) labels into \(TerminalText.sanitize(store.resolvedPath))")
     }
 }
 
@@ -123,14 +143,14 @@ struct LabelsList: ParsableCommand {
     func run() throws {
         let labels: [Label]
         do {
-            labels = try store.open().allLabels()
+            labels = try store.openExisting().allLabels()
         } catch let exit as ExitCode {
             throw exit
         } catch {
             throw labelFailure(error)
         }
         for label in labels {
-            print("\(label.grade)\t\(TerminalText.sanitize(label.imageID))\t\(TerminalText.sanitize(label.query))")
+            try printLine("\(label.grade)\t\(TerminalText.sanitize(label.imageID))\t\(TerminalText.sanitize(label.query))")
         }
     }
 }
@@ -154,7 +174,8 @@ struct LabelsEval: ParsableCommand {
     @Option(help: "How deep each ranking goes (AP is computed over it).") var depth: Int = 1000
 
     func validate() throws {
-        guard k > 0, depth >= k else { throw ValidationError("need 0 < --k <= --depth") }
+        try checkRange("k", k, 1...100_000)
+        try checkRange("depth", depth, k...1_000_000)
     }
 
     /// The ranking depth when `aerie eval --labels` asks.
@@ -167,13 +188,13 @@ struct LabelsEval: ParsableCommand {
     /// Searches every labelled query again on the data set's index (indexing it first when it
     /// has none, as `aerie browse` does) and prints P@K, MAP and nDCG@K.
     static func evaluate(dataset: String?, options: IndexModelOptions, labels store: LabelStoreOption, k: Int, depth: Int) throws {
-        let labels = try store.open().allLabels()
+        let labels = try store.openExisting().allLabels()
         guard !labels.isEmpty else { throw labelFailure(LabelsEvalError.noLabels(store.resolvedPath)) }
         let session = try Browse.openSession(dataset: dataset, options: options)
         let rankings = try usingLibrary { try session.rankings(of: labels.map(\.query), depth: depth) }
         let summary = RelevanceMetrics.summarize(labels: labels, rankings: rankings, k: k)
-        print("labelled queries \(summary.topics) (skipped without a relevant label: \(summary.skipped)), labels \(labels.count)")
-        print(String(format: "P@%d %.4f   MAP %.4f   nDCG@%d %.4f", k, summary.precisionAtK, summary.meanAveragePrecision, k, summary.ndcgAtK))
+        try printLine("labelled queries \(summary.topics) (skipped without a relevant label: \(summary.skipped)), labels \(labels.count)")
+        try printLine(String(format: "P@%d %.4f   MAP %.4f   nDCG@%d %.4f", k, summary.precisionAtK, summary.meanAveragePrecision, k, summary.ndcgAtK))
     }
 }
 

@@ -40,11 +40,20 @@ struct Models: AsyncParsableCommand {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = arguments
             do { try process.run() } catch {
-                throw CLIError("cannot run \(TerminalText.sanitize(python)): \(error.localizedDescription)")
+                throw CLIError("cannot start the installer with \(python)")
             }
             process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw ExitCode(process.terminationStatus)
+            guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+                let status = process.terminationStatus
+                // env(1) exits 127 when it finds no such program, 126 when it cannot run it.
+                switch (process.terminationReason, status) {
+                case (.exit, 127): throw CLIError("cannot run the model installer: no python \(python) (name one with --python)")
+                case (.exit, 126): throw CLIError("cannot run the model installer: \(python) is not executable")
+                case (.exit, _):
+                    throw CLIError("the model installer (python \(python)) failed with exit status \(status); no model was changed")
+                default:
+                    throw CLIError("the model installer (python \(python)) was killed by signal \(status); no model was changed")
+                }
             }
         }
     }
@@ -61,9 +70,10 @@ struct Models: AsyncParsableCommand {
 
         func run() async throws {
             let store = ModelStore(explicit: models)
-            print("models in \(TerminalText.sanitizedPath(store.root))")
+            try printLine("models in \(TerminalText.sanitizedPath(store.root))")
             let installed = store.list()
             let known = Set(ModelRegistry.entries.map(\.weights))
+            var mismatches: [String] = []
             for (name, result) in installed {
                 let label = TerminalText.sanitize(name)
                 switch result {
@@ -71,22 +81,28 @@ struct Models: AsyncParsableCommand {
                     var status = known.contains(name) ? "" : "  (no encoder registered)"
                     if verify {
                         do { try store.verify(name); status += "  verified" } catch {
+                            mismatches.append(name)
                             status += "  MISMATCH: \(TerminalText.sanitize("\(error)"))"
                         }
                     }
-                    print("  \(label.padding(toLength: 20, withPad: " ", startingAt: 0)) "
+                    try printLine("  \(label.padding(toLength: 20, withPad: " ", startingAt: 0)) "
                           + String(format: "%7.1f MB", Double(card.size) / 1e6)
                           + "  sha256 \(card.weightsSHA256.prefix(16))…  \(TerminalText.sanitize(card.package))==\(TerminalText.sanitize(card.packageVersion))"
                           + "  licence: \(TerminalText.sanitize(card.licence))\(status)")
                 case let .failure(error):
-                    print("  \(label)  broken: \(TerminalText.sanitize("\(error)"))")
+                    if verify { mismatches.append(name) }
+                    try printLine("  \(label)  broken: \(TerminalText.sanitize("\(error)"))")
                 }
             }
             let missing = ModelRegistry.entries.filter { entry in
                 entry.name == entry.weights && !installed.contains { $0.name == entry.weights }
             }
             for entry in missing {
-                print("  \(entry.name.padding(toLength: 20, withPad: " ", startingAt: 0)) not installed (aerie models install\(entry.optional ? " --with-geoembed" : ""))")
+                try printLine("  \(entry.name.padding(toLength: 20, withPad: " ", startingAt: 0)) not installed (aerie models install\(entry.optional ? " --with-geoembed" : ""))")
+            }
+            if !mismatches.isEmpty {
+                throw CLIError("\(mismatches.joined(separator: ", ")) do\(mismatches.count == 1 ? "es" : "") not match "
+                               + "\(mismatches.count == 1 ? "its card" : "their cards"): reinstall with `aerie models install`")
             }
         }
     }

@@ -22,13 +22,13 @@ struct ProgressBar {
         let now = Date()
         guard done >= total || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
         lastDraw = now
-        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line(done, now: now, note: note)).utf8))
+        writeDiagnostic("\r\u{1B}[2K" + line(done, now: now, note: note))
     }
 
     /// Ends the bar with its final state on its own line.
     func finish(_ done: Int, note: String = "") {
         let text = line(done, now: Date(), note: note)
-        FileHandle.standardError.write(Data(((interactive ? "\r\u{1B}[2K" : "") + text + "\n").utf8))
+        writeDiagnostic((interactive ? "\r\u{1B}[2K" : "") + text + "\n")
     }
 
     private func line(_ done: Int, now: Date, note: String) -> String {

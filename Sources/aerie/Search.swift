@@ -27,6 +27,7 @@ struct Search: ParsableCommand {
 
     func run() throws {
         try hubness.check(metric: ranking.metric)
+        if let image { try RetrievalSession.requireImageFile(image) }
         let session = try ranking.openSession(options)
         var terms = query
         if let image { terms = terms.isEmpty ? [image] : terms + ["+", image] }

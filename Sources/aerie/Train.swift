@@ -244,9 +244,11 @@ struct Train: AsyncParsableCommand {
         for member in 0..<ensemble {
             var memberConfig = config
             memberConfig.seed = seed + UInt64(member)
-            if ensemble > 1 { printLine("member \(member + 1) of \(ensemble), seed \(memberConfig.seed)") }
-            printLine(EpochTable.header)
+            if ensemble > 1 { try printLine("member \(member + 1) of \(ensemble), seed \(memberConfig.seed)") }
+            try printLine(EpochTable.header)
             var bar = ProgressBar(title: "epoch 1", total: 1)
+            // The trainer's callback cannot throw: keep the first failed row, report it after.
+            var rowFailure: (any Error)?
             results.append(try Trainer.train(data: data, configuration: memberConfig, imageEncoder: imageReference,
                                              textEncoder: textReference) { event in
                 switch event {
@@ -255,9 +257,10 @@ struct Train: AsyncParsableCommand {
                     bar.update(step, note: String(format: "loss %.4f", loss))
                 case let .epoch(record, isBest):
                     bar.finish(bar.total, note: String(format: "loss %.4f", record.loss))
-                    printLine(EpochTable.row(record, isBest: isBest))
+                    do { try printLine(EpochTable.row(record, isBest: isBest)) } catch { rowFailure = rowFailure ?? error }
                 }
             })
+            if let rowFailure { throw rowFailure }
         }
         guard let result = results.first, let best = result.best else { throw ValidationError("training produced no epoch") }
         let model = try JointModel.ensemble(results.map(\.model))
@@ -273,17 +276,17 @@ struct Train: AsyncParsableCommand {
         let valCaptionImage = validationCaptions.map { data.captionImage[$0] - trainEntries.count }
         let valImageFeatures = data.meanImageFeatures(data.validationImages)
         var byHubness: [String: RetrievalMetrics] = [:]
-        printLine("")
+        try printLine("")
         for (member, memberResult) in results.enumerated() {
             guard let memberBest = memberResult.best else { continue }
-            printLine((ensemble > 1 ? "member \(member + 1): " : "") + "selected epoch \(memberResult.bestEpoch): "
+            try printLine((ensemble > 1 ? "member \(member + 1): " : "") + "selected epoch \(memberResult.bestEpoch): "
                       + EpochTable.describe(memberBest.validation))
         }
         for correction in Self.hubnessCorrections + (Self.hubnessCorrections.contains(config.hubness) ? [] : [config.hubness]) {
             let m = try saved.evaluate(imageFeatures: valImageFeatures, captionFeatures: valCaptionFeatures,
                                        captionImage: valCaptionImage, hubness: correction)
             byHubness[correction.name] = m
-            printLine("  as saved (\(precision.rawValue)), \(correction.name): " + EpochTable.describe(m))
+            try printLine("  as saved (\(precision.rawValue)), \(correction.name): " + EpochTable.describe(m))
         }
         var card = HeadCard(
             imageEncoder: imageReference, textEncoder: textReference, dimension: model.dimension,

@@ -3,6 +3,7 @@ import AerieCore
 import AerieJoint
 import AerieTestSupport
 import Foundation
+import GRDB
 import Testing
 @testable import AerieIndex
 
@@ -215,6 +216,30 @@ import Testing
         let after = try SearchIndex(location: f.location)
         #expect(after.generation == generation && generation == before.generation + 1)
         #expect(after.space.head == "test-head-3.0")
+    }
+
+    /// Issue 12, item 24: a database that cannot be written is one line naming the index, not
+    /// SQLite's multi-line description with the statement.
+    @Test func anUnwritableDatabaseIsOneClearLine() throws {
+        let f = try Fixture()
+        try f.builder().update(f.set.dataset)
+        // Another process holds the database (root ignores file permissions, a lock it cannot).
+        let other = try DatabaseQueue(path: f.location.database.path)
+        try other.inDatabase { db in
+            try db.execute(sql: "BEGIN EXCLUSIVE")
+            defer { try? db.execute(sql: "ROLLBACK") }
+            var changed = f.set
+            changed.entries.removeLast()
+            #expect(throws: IndexError.cannotWrite(directory: f.location.directory.path,
+                                                   reason: "the database is in use by another process")) {
+                try f.builder().update(changed.dataset)
+            }
+        }
+        let readOnly = DatabaseError(resultCode: .SQLITE_READONLY, message: "attempt to write a readonly database",
+                                     sql: "UPDATE images SET position = ?,\n split = ? WHERE id = ?")
+        #expect(SQLiteFailure.reason(readOnly) == "read-only")
+        let error = IndexError.cannotWrite(directory: "/data/ix", reason: SQLiteFailure.reason(readOnly))
+        #expect(error.description == "cannot write the index at /data/ix: read-only")
     }
 
     @Test func defaultLocationIsOutsideTheDataset() {

@@ -47,11 +47,39 @@ import Testing
             Label(query: "tab\there", imageID: "x", grade: 1),
             Label(query: "tab\there", imageID: "dir with space/100%.jpg", grade: 3),
         ])
-        let (qrels, topics) = Qrels.export(labels: try store.allLabels(), topics: try store.topics())
+        let (qrels, topics) = try Qrels.export(labels: try store.allLabels(), topics: try store.topics())
         #expect(qrels == "1 0 airport_1.jpg 2\n1 0 beach_1.jpg 0\n2 0 dir%20with%20space/100%25.jpg 3\n2 0 x 1\n")
         #expect(topics == "1\tplanes parked\n2\ttab\\there\n")
         let parsed = try Qrels.parse(qrels: qrels, qrelsName: "q", topics: topics, topicsName: "t")
         #expect(parsed == (try store.allLabels()))
+    }
+
+    /// Issue 12, item 24: qrels and topics with CRLF line endings read as with LF.
+    @Test func crlfQrelsAreAccepted() throws {
+        let parsed = try Qrels.parse(qrels: "1 0 a.jpg 2\r\n1 0 b.jpg 0\r\n", qrelsName: "q", topics: "1\tplanes\r\n", topicsName: "t")
+        #expect(parsed == [Label(query: "planes", imageID: "a.jpg", grade: 2), Label(query: "planes", imageID: "b.jpg", grade: 0)])
+    }
+
+    /// Issue 12, item 16: a name the whitespace-separated qrels cannot carry is refused by name.
+    @Test func exportRefusesNamesQrelsCannotCarry() throws {
+        for name in ["", "a\u{1B}[2J.jpg", "bell\u{07}", "nbsp\u{A0}x", "crlf\r\nx", "c1\u{9B}x"] {
+            let label = Label(query: "q", imageID: name, grade: 1)
+            #expect(throws: QrelsError.uncarriableName(imageID: name, query: "q")) {
+                try Qrels.export(labels: [label], topics: [(id: 1, query: "q")])
+            }
+        }
+        // Names are otherwise written exactly (no sanitising in files).
+        let exact = try Qrels.export(labels: [Label(query: "q", imageID: "é/\u{202E}x.jpg", grade: 1)], topics: [(id: 1, query: "q")])
+        #expect(exact.qrels == "1 0 é/\u{202E}x.jpg 1\n")
+    }
+
+    /// Issue 12, item 24: opening a label file to read it never creates it (or its folder).
+    @Test func openingAMissingFileToReadCreatesNothing() throws {
+        let path = Self.temporaryPath()
+        #expect(throws: LabelStoreError.noLabelFile(path: path)) { try LabelStore(existingAt: path) }
+        #expect(!FileManager.default.fileExists(atPath: (path as NSString).deletingLastPathComponent))
+        _ = try LabelStore(path: path)
+        #expect(try LabelStore(existingAt: path).allLabels().isEmpty)
     }
 
     @Test func malformedQrelsNameFileAndLine() {

@@ -64,9 +64,10 @@ import Testing
         let combined = try session.queryVector(mixed)
         let twin = L2.normalized(zip(Self.textTwin("yellow"), L2.normalized(imageVector, dimension: 6)).map { $0 + $1 }, dimension: 6)
         #expect(zip(combined, twin).allSatisfy { abs($0 - $1) < 1e-6 })
-        // A path that does not exist, or a folder, is text.
-        #expect(try session.parseQuery([f.data.url.appendingPathComponent("nope.png").path]).terms[0].kind == .text)
-        #expect(try session.parseQuery([f.data.url.path]).terms[0].kind == .text)
+        // A path that does not exist, or a folder, is an error, not text (issue 12, item 20).
+        let missing = f.data.url.appendingPathComponent("nope.png").path
+        #expect(throws: QueryExpression.ParseError.noSuchImage(missing)) { try session.parseQuery([missing]) }
+        #expect(throws: QueryExpression.ParseError.noSuchImage(f.data.url.path)) { try session.parseQuery([f.data.url.path]) }
     }
 
     /// A text encoder with damaged weights: NaN for every text.
@@ -168,13 +169,24 @@ import Testing
         #expect(ranked.map(\.row) == Array(order.prefix(5)))
     }
 
+    /// Issue 12, item 21: an unknown split is an error listing the splits, not an empty index.
+    @Test func indexingAnUnknownSplitListsTheSplits() throws {
+        let f = try Fixture()
+        #expect(try Indexing.select(split: "val", of: f.set.dataset).images.count == 6)
+        #expect(throws: RetrievalError.emptySplit("nosuchsplit", available: ["train": 18, "val": 6])) {
+            try Indexing.select(split: "nosuchsplit", of: f.set.dataset)
+        }
+        #expect(RetrievalError.emptySplit("tset", available: ["train": 18, "val": 6]).description
+                    == "split 'tset' has no images; the splits are train (18 images), val (6 images)")
+    }
+
     @Test func evaluationOfASplit() throws {
         let f = try Fixture()
         let session = try f.session()
         let report = try session.evaluate(split: "val", ties: .expected, hubness: .none)
         #expect(report.overall.textToImage.count == 3)
         #expect(report.overall.meanRecall > 0)
-        #expect(throws: RetrievalError.emptySplit("nosuchsplit")) {
+        #expect(throws: RetrievalError.emptySplit("nosuchsplit", available: ["train": 18, "val": 6])) {
             try session.evaluate(split: "nosuchsplit", ties: .expected, hubness: .none)
         }
         // Labelled-query rankings are the session's plain searches, as paths.

@@ -28,7 +28,7 @@ public final class LabelStore: Sendable {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
-                throw LabelStoreError.cannotOpen(path: path, reason: String(describing: error))
+                throw LabelStoreError.cannotOpen(path: path, reason: SQLiteFailure.reason(error))
             }
         }
         let kind = FileKind(path: path)
@@ -43,9 +43,18 @@ public final class LabelStore: Sendable {
         do {
             database = try DatabaseQueue(path: path, configuration: configuration)
         } catch {
-            throw LabelStoreError.cannotOpen(path: path, reason: String(describing: error))
+            throw LabelStoreError.cannotOpen(path: path, reason: SQLiteFailure.reason(error))
         }
         try prepare()
+    }
+
+    /// Opens the label file at `path` to read it: unlike ``init(path:)``, a missing file is an
+    /// error and nothing is created (`aerie labels list`, `export`, `eval`).
+    /// - Throws: ``LabelStoreError/noLabelFile(path:)`` when nothing is at `path`; otherwise as
+    ///   ``init(path:)``.
+    public convenience init(existingAt path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw LabelStoreError.noLabelFile(path: path) }
+        try self.init(path: path)
     }
 
     /// A store in memory (tests, or when no file is wanted).
@@ -54,7 +63,7 @@ public final class LabelStore: Sendable {
         do {
             database = try DatabaseQueue()
         } catch {
-            throw LabelStoreError.cannotOpen(path: ":memory:", reason: String(describing: error))
+            throw LabelStoreError.cannotOpen(path: ":memory:", reason: SQLiteFailure.reason(error))
         }
         try prepare()
     }
@@ -101,7 +110,7 @@ public final class LabelStore: Sendable {
         } catch let error as LabelStoreError {
             throw error
         } catch {
-            throw LabelStoreError.cannotOpen(path: where_, reason: String(describing: error))
+            throw LabelStoreError.cannotOpen(path: where_, reason: SQLiteFailure.reason(error))
         }
     }
 
@@ -194,7 +203,7 @@ public final class LabelStore: Sendable {
         do {
             return try database.write(body)
         } catch {
-            throw LabelStoreError.writeFailed(path: path ?? ":memory:", reason: String(describing: error))
+            throw LabelStoreError.writeFailed(path: path ?? ":memory:", reason: SQLiteFailure.reason(error))
         }
     }
 
@@ -202,7 +211,7 @@ public final class LabelStore: Sendable {
         do {
             return try database.read(body)
         } catch {
-            throw LabelStoreError.readFailed(path: path ?? ":memory:", reason: String(describing: error))
+            throw LabelStoreError.readFailed(path: path ?? ":memory:", reason: SQLiteFailure.reason(error))
         }
     }
 }
@@ -210,6 +219,7 @@ public final class LabelStore: Sendable {
 /// Why the label store failed.
 public enum LabelStoreError: Error, Hashable, Sendable, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
+    case noLabelFile(path: String)
     case notALabelStore(path: String)
     case newerVersion(path: String, found: Int, supported: Int)
     case writeFailed(path: String, reason: String)
@@ -218,6 +228,7 @@ public enum LabelStoreError: Error, Hashable, Sendable, CustomStringConvertible 
     public var description: String {
         switch self {
         case let .cannotOpen(path, reason): return "cannot open label store \(path): \(reason)"
+        case let .noLabelFile(path): return "no label file at \(path)"
         case let .notALabelStore(path): return "\(path) is not an Aerie label store (wrong application id)"
         case let .newerVersion(path, found, supported):
             return "label store \(path) has schema version \(found); this Aerie reads up to \(supported)"

@@ -77,9 +77,26 @@ public struct IndexBuilder: Sendable {
     ///   ``IndexError/cancelled`` on Ctrl-C) stops the run, keeping the committed work.
     /// Only one update or reprojection runs on an index at a time: the second fails at once with
     /// ``IndexError/locked(directory:holder:)`` naming the first's process id (see `IndexLock`).
-    /// - Throws: ``IndexError``, database errors, encoder errors.
+    /// - Throws: ``IndexError`` (``IndexError/cannotWrite(directory:reason:)`` when the index
+    ///   folder or database cannot be written), encoder errors.
     @discardableResult
     public func update(_ dataset: CaptionDataset, progress: (IndexingProgress) throws -> Void = { _ in }) throws -> IndexingSummary {
+        try writing { try synchronise(dataset, progress: progress) }
+    }
+
+    /// Runs `body`, turning a failure to write the database or the folder into
+    /// ``IndexError/cannotWrite(directory:reason:)``: one line, no SQL.
+    private func writing<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            throw IndexError.cannotWrite(directory: location.directory.path, reason: SQLiteFailure.reason(error))
+        } catch let error as CocoaError where error.isFileError {
+            throw IndexError.cannotWrite(directory: location.directory.path, reason: SQLiteFailure.reason(error))
+        }
+    }
+
+    private func synchronise(_ dataset: CaptionDataset, progress: (IndexingProgress) throws -> Void) throws -> IndexingSummary {
         try validateHead()
         try FileManager.default.createDirectory(at: location.directory, withIntermediateDirectories: true)
         let lock = try IndexLock.acquire(location)
@@ -230,9 +247,11 @@ public struct IndexBuilder: Sendable {
         try FileManager.default.createDirectory(at: location.directory, withIntermediateDirectories: true)
         let lock = try IndexLock.acquire(location)
         defer { lock.release() }
-        let db = try IndexSchema.open(location, create: true)
-        try markIncomplete(db)
-        return try writeVectors(db)
+        return try writing {
+            let db = try IndexSchema.open(location, create: true)
+            try markIncomplete(db)
+            return try writeVectors(db)
+        }
     }
 
     private func validateHead() throws {

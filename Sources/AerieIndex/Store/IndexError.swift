@@ -37,6 +37,8 @@ public enum IndexError: Error, Sendable, Equatable, CustomStringConvertible {
     case nonFiniteOutput(encoder: String, item: String)
     /// An image or caption id is not in the index.
     case unknownItem(String)
+    /// The index folder or its database cannot be written (read-only, full, no permission).
+    case cannotWrite(directory: String, reason: String)
     /// The caller's progress handler asked to stop (Ctrl-C); everything committed so far is kept.
     case cancelled
 
@@ -66,6 +68,7 @@ public enum IndexError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .nonFiniteOutput(encoder, item):
             return "\(encoder) produced NaN or infinite values for \(item); nothing was stored: its weights are probably damaged (reinstall the model or retrain the head)"
         case let .unknownItem(item): return "\(item) is not in the index"
+        case let .cannotWrite(directory, reason): return "cannot write the index at \(directory): \(reason)"
         case .cancelled: return "indexing interrupted; the work done so far is kept and the next run resumes it"
         }
     }

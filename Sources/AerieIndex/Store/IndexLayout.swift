@@ -143,7 +143,9 @@ enum IndexSchema {
         } catch let error as IndexError {
             throw error
         } catch {
-            throw IndexError.databaseUnreadable(path: path, reason: "\(error)")
+            throw create
+                ? IndexError.cannotWrite(directory: location.directory.path, reason: SQLiteFailure.reason(error))
+                : IndexError.databaseUnreadable(path: path, reason: SQLiteFailure.reason(error))
         }
     }
 }

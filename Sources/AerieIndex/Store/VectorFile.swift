@@ -1,5 +1,6 @@
 import AerieCore
 import Foundation
+import AerieCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -69,8 +70,8 @@ public enum VectorFile {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         let fd = Glibc.open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path]) }
-        var ok = head.withUnsafeBytes { writeAll(fd, $0) }
-        ok = ok && writeAll(fd, payload)
+        var ok = head.withUnsafeBytes { FileDescriptorIO.writeAll(fd, $0) == nil }
+        ok = ok && FileDescriptorIO.writeAll(fd, payload) == nil
         ok = ok && fsync(fd) == 0
         close(fd)
         guard ok, rename(temporary.path, url.path) == 0 else {
@@ -79,17 +80,6 @@ public enum VectorFile {
         }
         syncDirectory(url.deletingLastPathComponent())
         return header
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            guard let base = bytes.baseAddress else { return false }
-            let written = Glibc.write(fd, base + offset, min(bytes.count - offset, 1 << 30))
-            if written < 0 { if errno == EINTR { continue }; return false }
-            offset += written
-        }
-        return true
     }
 
     /// Flushes a directory so a rename in it survives a crash.
