@@ -22,6 +22,8 @@ public struct HeadCard: Codable, Sendable, Equatable {
     public var imageViews: [String]
     /// The views sampled while training, when they differ from ``imageViews`` (nil: the same).
     public var trainingViews: [String]?
+    /// The reference queries shipped beside the weights (``QueryBank``), nil without a bank.
+    public var queryBank: QueryBank.Record?
     public var configuration: TrainingConfiguration
     public var selectedEpoch: Int
     /// Validation metrics of the selected epoch (with ``TrainingConfiguration/hubness``).
@@ -70,6 +72,15 @@ public struct HeadCard: Codable, Sendable, Equatable {
         self.validationByHubness = validationByHubness
         self.history = history
         self.command = command
+    }
+}
+
+extension HeadCard {
+    /// Writes `card.json` into a head directory (sorted keys, pretty-printed, replaced atomically).
+    public func write(to directory: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(self).write(to: directory.appendingPathComponent(JointModel.cardFileName), options: .atomic)
     }
 }
 
@@ -125,10 +136,7 @@ extension JointModel {
             metadata: ["format": Self.formatName, "version": String(Self.formatVersion), "head": headerJSON],
             dtype: halfPrecision ? .f16 : .f32,
             to: directory.appendingPathComponent(Self.weightsFileName))
-        if let card {
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(card).write(to: directory.appendingPathComponent(Self.cardFileName), options: .atomic)
-        }
+        try card?.write(to: directory)
     }
 
     /// This model with every stored value rounded to float16, as a half-precision file loads.

@@ -12,11 +12,15 @@ public struct EncoderSet: Sendable {
     public let image: any ImageEncoding
     public let text: (any TextEncoding)?
     public let head: JointHead?
+    /// The head's reference queries, when it carries a bank (hubness corrections on indexes
+    /// without captions).
+    public let queryBank: QueryBank?
 
-    public init(image: any ImageEncoding, text: (any TextEncoding)?, head: JointHead?) {
+    public init(image: any ImageEncoding, text: (any TextEncoding)?, head: JointHead?, queryBank: QueryBank? = nil) {
         self.image = image
         self.text = text
         self.head = head
+        self.queryBank = queryBank
     }
 
     /// Loads what `configuration` names: with a head (``RetrievalConfiguration/headDirectory()``),
@@ -41,7 +45,9 @@ public struct EncoderSet: Sendable {
             let weights = try Data(contentsOf: directory.appendingPathComponent(JointModel.weightsFileName))
             var sha = SHA256()
             sha.update(weights)
-            return EncoderSet(image: image, text: text, head: JointHead(projection: projection, identity: sha.finalizeHex()))
+            let bank = try card.queryBank.map { try QueryBank.load(from: directory, record: $0, dimension: projection.dimension) }
+            return EncoderSet(image: image, text: text, head: JointHead(projection: projection, identity: sha.finalizeHex()),
+                              queryBank: bank)
         }
         if needText { throw RetrievalError.textNeedsHead }
         return EncoderSet(image: try ModelRegistry.imageEncoder(configuration.imageModel, store: store), text: nil, head: nil)

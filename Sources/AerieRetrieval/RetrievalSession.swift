@@ -104,8 +104,15 @@ public final class RetrievalSession: @unchecked Sendable {
                      hubness: HubnessCorrection = .none) throws -> [RankedItem] {
         let hits = hubness == .none
             ? try index.search(vector, target: target, k: k, metric: metric, engine: engine)
-            : try index.search(vector, k: k, hubness: index.prepareHubness(hubness, target: target))
+            : try index.search(vector, k: k, hubness: prepareHubness(hubness, target: target))
         return describe(hits, target: target)
+    }
+
+    /// A hubness correction for `target`, learned from the index's items of the other modality,
+    /// or, for an index without captions, from the head's query bank (loading the models).
+    public func prepareHubness(_ correction: HubnessCorrection, target: SearchIndex.Target) throws -> PreparedHubness {
+        let bank = target == .images && (index.captionVectors?.count ?? 0) == 0 ? try encoders(needText: false).queryBank?.vectors.data : nil
+        return try index.prepareHubness(correction, target: target, queryBank: bank)
     }
 
     /// Searches with a parsed query.
@@ -123,7 +130,7 @@ public final class RetrievalSession: @unchecked Sendable {
         // The image itself is its own nearest neighbour: ask for one more and drop it.
         let hits = hubness == .none
             ? try index.search(vector, target: target, k: target == .images ? k + 1 : k, metric: metric, engine: engine)
-            : try index.search(vector, k: k, hubness: index.prepareHubness(hubness, target: target))
+            : try index.search(vector, k: k, hubness: prepareHubness(hubness, target: target))
         let kept = target == .images ? Array(hits.filter { $0.id != found.row }.prefix(k)) : hits
         return describe(kept, target: target)
     }

@@ -8,6 +8,7 @@ extension Aerie {
         Embed.self,
         Models.self,
         Train.self,
+        QueryBankCommand.self,
         Index.self,
         Search.self,
         Neighbors.self,

@@ -124,6 +124,9 @@ struct Train: AsyncParsableCommand {
         valueName: "views"))
     var evalViews: String?
 
+    @Option(help: "Reference queries saved with the head (joint vectors of distinct training captions), so --hubness works on indexes without captions (0: none).")
+    var queryBank = QueryBankMaker.defaultCount
+
     @Option(help: "Train this many heads with seeds --seed, --seed+1, …, each selected on val, and save them as one ensemble head (its joint vector is the members' side by side: cosine = their mean cosine).")
     var ensemble = 1
 
@@ -304,6 +307,11 @@ struct Train: AsyncParsableCommand {
             }
         }
         try model.save(to: outURL, card: card, halfPrecision: half)
+        if queryBank > 0 {
+            let made = try QueryBankMaker.make(trained: saved, set: set, plan: plan, count: queryBank)
+            try QueryBankMaker.attach(made.bank, to: outURL, source: made.source)
+            printError("query bank: \(made.source) (\(QueryBank.fileName))")
+        }
         printError("head written to \(TerminalText.sanitize(outURL.path))")
     }
 

@@ -6,6 +6,7 @@ import AerieIndex
 import AerieJoint
 import AerieModels
 import AerieTensor
+import AerieTensor
 import AerieTestSupport
 import Foundation
 import Testing
@@ -178,6 +179,41 @@ import Testing
         }
         #expect(RetrievalError.emptySplit("tset", available: ["train": 18, "val": 6]).description
                     == "split 'tset' has no images; the splits are train (18 images), val (6 images)")
+    }
+
+    /// A folder of images has no captions: the head's query bank stands in as the references, so
+    /// the correction works there too, and ranks as CSLS over the bank written out.
+    @Test func hubnessOnAnIndexWithoutCaptionsUsesTheQueryBank() throws {
+        let data = try TemporaryDirectory(), store = try TemporaryDirectory()
+        var set = try TestDataset(root: data.url, count: 18)
+        set.entries = set.entries.map { (file: $0.file, colour: $0.colour, split: $0.split, captions: []) }
+        let location = IndexLocation(directory: store.url.appendingPathComponent("idx"))
+        _ = try IndexBuilder(location: location, imageEncoder: TestImageEncoder(), textEncoder: TestTextEncoder(),
+                             head: Fixture.head, decode: TestImageFile.decode, batchSize: 5, threads: 1).update(set.dataset)
+        let index = try SearchIndex(location: location)
+        #expect((index.captionVectors?.count ?? 0) == 0)
+        let bankTexts = ["red", "red field", "green", "blue", "yellow white", "black"]
+        let bankVectors = bankTexts.flatMap { Self.textTwin($0) }
+        let bank = QueryBank(vectors: Tensor(shape: [bankTexts.count, 6], data: bankVectors))
+        let withBank = try RetrievalSession(index: index, configuration: RetrievalConfiguration(index: location.directory),
+                                            encoders: EncoderSet(image: TestImageEncoder(), text: TestTextEncoder(), head: Fixture.head, queryBank: bank))
+        let query = Self.textTwin("green blue")
+        let ranked = try withBank.rank(query, target: .images, k: 5, hubness: .csls(k: 2))
+
+        func dot(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+        let images = index.images.map { L2.normalized(index.imageVectors.row($0.row), dimension: 6) }
+        let references = bankTexts.map { Self.textTwin($0) }
+        let scores = images.map { x in
+            let top = references.map { dot(x, $0) }.sorted(by: >).prefix(2)
+            return 2 * dot(query, x) - top.reduce(0, +) / 2
+        }
+        let order = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+        #expect(ranked.map(\.row) == Array(order.prefix(5)))
+
+        // Without a bank the correction has nothing to learn from: a clear error.
+        let withoutBank = try RetrievalSession(index: index, configuration: RetrievalConfiguration(index: location.directory),
+                                               encoders: EncoderSet(image: TestImageEncoder(), text: TestTextEncoder(), head: Fixture.head))
+        #expect(throws: IndexError.self) { try withoutBank.rank(query, target: .images, k: 5, hubness: .csls(k: 2)) }
     }
 
     @Test func evaluationOfASplit() throws {

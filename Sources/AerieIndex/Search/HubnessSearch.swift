@@ -23,31 +23,44 @@ extension SearchIndex {
 
     /// Learns the offsets of `correction` for searching `target`.
     ///
-    /// - Throws: ``IndexError/noVectors(kind:reason:)`` when the index has no caption vectors
-    ///   (a correction needs both modalities).
+    /// The references are the index's items of the other modality: its captions when searching
+    /// images, its images when searching captions. An index without captions (a folder of images)
+    /// learns image offsets from `queryBank` instead: a head's reference queries (``QueryBank``).
+    ///
+    /// - Parameter queryBank: row-major joint vectors of reference queries, used only when
+    ///   searching images of an index without caption vectors.
+    /// - Throws: ``IndexError/noVectors(kind:reason:)`` when there are no references.
     /// - Complexity: O(items × references × dimension), through sgemm in blocks.
     public func prepareHubness(_ correction: HubnessCorrection, target: Target,
-                               referenceLimit: Int = SearchIndex.hubnessReferenceLimit) throws -> PreparedHubness {
-        guard let captionVectors else {
-            throw IndexError.noVectors(kind: "caption", reason: "a hubness correction learns from the index's captions and images; build the index with a joint head and captions")
-        }
-        let (gallery, references) = target == .images ? (imageVectors, captionVectors) : (captionVectors, imageVectors)
+                               referenceLimit: Int = SearchIndex.hubnessReferenceLimit,
+                               queryBank: [Float]? = nil) throws -> PreparedHubness {
+        let gallery = try matrix(for: target, metric: .cosine)
         let d = gallery.dimension
-        guard references.count > 0 else {
-            throw IndexError.noVectors(kind: target == .images ? "caption" : "image", reason: "a hubness correction needs reference queries, and the index has none")
-        }
         let limit = max(1, referenceLimit)
-        let referenceRows = references.count <= limit ? Array(0..<references.count)
-            : (0..<limit).map { $0 * references.count / limit }
-        let referenceValues = Self.unitRows(references, referenceRows)
+        func spread(_ count: Int) -> [Int] {
+            count <= limit ? Array(0..<count) : (0..<limit).map { $0 * count / limit }
+        }
+        let referenceValues: [Float]
+        let referenceCount: Int
+        if let references = target == .images ? captionVectors : imageVectors, references.count > 0 {
+            let rows = spread(references.count)
+            referenceValues = Self.unitRows(references, rows)
+            referenceCount = rows.count
+        } else if target == .images, let bank = queryBank, !bank.isEmpty, bank.count % d == 0 {
+            let rows = spread(bank.count / d)
+            referenceValues = L2.normalized(rows.flatMap { bank[$0 * d ..< ($0 + 1) * d] }, dimension: d)
+            referenceCount = rows.count
+        } else {
+            throw IndexError.noVectors(kind: "caption", reason: "a hubness correction learns from reference queries: build the index with captions, or use a head that carries a query bank (`aerie train` writes one; `aerie query-bank` adds one to an older head)")
+        }
         var offsets = [Float](repeating: 0, count: gallery.count)
         var scale: Float = 1
         let block = 512
-        var scores = [Float](repeating: 0, count: block * referenceRows.count)
+        var scores = [Float](repeating: 0, count: block * referenceCount)
         for start in stride(from: 0, to: gallery.count, by: block) {
             let rows = Array(start ..< min(gallery.count, start + block))
             let galleryValues = Self.unitRows(gallery, rows)
-            let m = rows.count, n = referenceRows.count
+            let m = rows.count, n = referenceCount
             galleryValues.withUnsafeBufferPointer { a in
                 referenceValues.withUnsafeBufferPointer { b in
                     scores.withUnsafeMutableBufferPointer { c in
@@ -62,7 +75,7 @@ extension SearchIndex {
             for (r, row) in rows.enumerated() { offsets[row] = part.offsets[r] }
         }
         return PreparedHubness(correction: correction, target: target, scale: scale, offsets: offsets,
-                               referenceCount: referenceRows.count)
+                               referenceCount: referenceCount)
     }
 
     /// The `k` best items for a joint-space vector under cosine similarity corrected by `hubness`
