@@ -46,3 +46,40 @@ extension RetrievalSession {
         return rankings
     }
 }
+
+/// How well a class name, typed as a query, finds its class: scene-type retrieval.
+public struct ClassNameResult: Codable, Sendable, Equatable {
+    public var label: String
+    /// Images of the split with this label.
+    public var relevant: Int
+    /// Average precision of the class name's ranking of the split's images.
+    public var averagePrecision: Double
+    /// Images of the class among the first 10.
+    public var relevantInTop10: Int
+}
+
+extension RetrievalSession {
+    /// Each scene class of the split as a text query (its label, as written in the data set),
+    /// ranking every image of the split: AP with the class's images as the relevant ones, and
+    /// how many of them are in the top 10. The measure of scene-type retrieval that fine-grained
+    /// training must not lose.
+    /// - Throws: ``RetrievalError/emptySplit(_:available:)`` when the split has no labelled image.
+    /// - Complexity: one text encoding and one scan of the index per class.
+    public func classNameRetrieval(split: String, hubness: HubnessCorrection = .none) throws -> [ClassNameResult] {
+        let images = index.images.filter { $0.split == split && $0.label != nil }
+        guard !images.isEmpty else {
+            throw RetrievalError.emptySplit(split, available: Dictionary(grouping: index.images, by: { $0.split ?? "" }).mapValues(\.count))
+        }
+        let inSplit = Set(images.map(\.row))
+        let labels = Set(images.compactMap(\.label)).sorted()
+        return try labels.map { label in
+            let ranked = try rank(queryVector(line: label), target: .images, k: index.images.count, hubness: hubness)
+                .filter { inSplit.contains($0.row) }
+            let grades = Dictionary(uniqueKeysWithValues: images.filter { $0.label == label }.map { ($0.path, 1) })
+            let ranking = ranked.map(\.path)
+            return ClassNameResult(label: label, relevant: grades.count,
+                                   averagePrecision: RelevanceMetrics.averagePrecision(ranking: ranking, grades: grades),
+                                   relevantInTop10: ranking.prefix(10).filter { grades[$0] != nil }.count)
+        }
+    }
+}

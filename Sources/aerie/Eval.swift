@@ -38,6 +38,8 @@ struct Eval: ParsableCommand {
     @OptionGroup var hubness: HubnessOptions
     @Flag(help: "Show recall per class label.")
     var perClass = false
+    @Flag(help: "Scene-type retrieval instead: each class label of the split typed as a text query over the split's images; AP and images of the class in the top 10, per class and their mean.")
+    var classNames = false
     @Flag(help: "JSON output.")
     var json = false
 
@@ -54,6 +56,10 @@ struct Eval: ParsableCommand {
         }
         let session = try usingLibrary { try RetrievalSession(options.configuration(dataset: dataset)) }
         let correction = hubness.correction
+        if classNames {
+            try printClassNames(try usingLibrary { try session.classNameRetrieval(split: split, hubness: correction) })
+            return
+        }
         let report = try usingLibrary { try session.evaluate(split: split, ties: ties, hubness: correction) }
         let images = session.index.images.filter { $0.split == split }
         let imageRows = Set(images.map(\.row))
@@ -78,6 +84,27 @@ struct Eval: ParsableCommand {
         if perClass {
             for (label, table) in report.perClass { try printLine(row(TerminalText.sanitize(label), table)) }
         }
+    }
+}
+
+extension Eval {
+    /// The class-name table (or JSON): label, images, AP, class images in the top 10; then the mean.
+    func printClassNames(_ results: [ClassNameResult]) throws {
+        let meanAP = results.isEmpty ? 0 : results.reduce(0) { $0 + $1.averagePrecision } / Double(results.count)
+        if json {
+            struct Output: Encodable { var split: String; var meanAveragePrecision: Double; var classes: [ClassNameResult] }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try printLine(String(decoding: try encoder.encode(Output(split: split, meanAveragePrecision: meanAP, classes: results)), as: UTF8.self))
+            return
+        }
+        try printLine("class name as query        images      AP   in top 10")
+        for r in results {
+            try printLine(TerminalText.sanitize(r.label).padding(toLength: 24, withPad: " ", startingAt: 0)
+                          + String(format: "  %6d  %6.4f  %6d", r.relevant, r.averagePrecision, r.relevantInTop10))
+        }
+        try printLine(String(format: "mean AP %.4f over %d classes; %d of %d top-10 places hold the class", meanAP, results.count,
+                             results.reduce(0) { $0 + $1.relevantInTop10 }, results.reduce(0) { $0 + min(10, $1.relevant) }))
     }
 }
 

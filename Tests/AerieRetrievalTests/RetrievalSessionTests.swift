@@ -216,6 +216,22 @@ import Testing
         #expect(throws: IndexError.self) { try withoutBank.rank(query, target: .images, k: 5, hubness: .csls(k: 2)) }
     }
 
+    /// Scene-type retrieval: each label typed as a query over the split. The test encoders map a
+    /// colour word onto its colour exactly, so every class ranks its own images first (AP 1).
+    @Test func classNamesFindTheirClass() throws {
+        let f = try Fixture()
+        let session = try f.session()
+        let results = try session.classNameRetrieval(split: "val")
+        let valLabels = Set(f.set.entries.filter { $0.split == "val" }.map { testColours[$0.colour].word })
+        #expect(Set(results.map(\.label)) == valLabels)
+        for r in results {
+            let count = f.set.entries.filter { $0.split == "val" && testColours[$0.colour].word == r.label }.count
+            #expect(r.relevant == count && r.relevantInTop10 == min(10, count))
+            #expect(abs(r.averagePrecision - 1) < 1e-12)
+        }
+        #expect(throws: RetrievalError.self) { try session.classNameRetrieval(split: "nosuchsplit") }
+    }
+
     @Test func evaluationOfASplit() throws {
         let f = try Fixture()
         let session = try f.session()
