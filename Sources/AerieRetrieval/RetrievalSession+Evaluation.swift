@@ -59,14 +59,18 @@ public struct ClassNameResult: Codable, Sendable, Equatable {
 }
 
 extension RetrievalSession {
+    /// The split name that stands for every image of an index.
+    public static let allSplits = "all"
+
     /// Each scene class of the split as a text query (its label, as written in the data set),
     /// ranking every image of the split: AP with the class's images as the relevant ones, and
     /// how many of them are in the top 10. The measure of scene-type retrieval that fine-grained
     /// training must not lose.
+    /// - Parameter split: a split, or ``allSplits`` for every image (class folders have no splits).
     /// - Throws: ``RetrievalError/emptySplit(_:available:)`` when the split has no labelled image.
     /// - Complexity: one text encoding and one scan of the index per class.
     public func classNameRetrieval(split: String, hubness: HubnessCorrection = .none) throws -> [ClassNameResult] {
-        let images = index.images.filter { $0.split == split && $0.label != nil }
+        let images = index.images.filter { (split == Self.allSplits || $0.split == split) && $0.label != nil }
         guard !images.isEmpty else {
             throw RetrievalError.emptySplit(split, available: Dictionary(grouping: index.images, by: { $0.split ?? "" }).mapValues(\.count))
         }

@@ -38,7 +38,7 @@ struct Eval: ParsableCommand {
     @OptionGroup var hubness: HubnessOptions
     @Flag(help: "Show recall per class label.")
     var perClass = false
-    @Flag(help: "Scene-type retrieval instead: each class label of the split typed as a text query over the split's images; AP and images of the class in the top 10, per class and their mean.")
+    @Flag(help: "Scene-type retrieval instead: each class label of the split typed as a text query over the split's images; AP and images of the class in the top 10, per class and their mean (--split all: every image, as for class folders).")
     var classNames = false
     @Flag(help: "JSON output.")
     var json = false

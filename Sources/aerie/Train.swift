@@ -308,7 +308,7 @@ struct Train: AsyncParsableCommand {
         }
         try model.save(to: outURL, card: card, halfPrecision: half)
         if queryBank > 0 {
-            let made = try QueryBankMaker.make(trained: saved, set: set, plan: plan, count: queryBank)
+            let made = try QueryBankMaker.make(trained: saved, set: set, plan: plan, split: trainSplit, count: queryBank)
             try QueryBankMaker.attach(made.bank, to: outURL, source: made.source)
             printError("query bank: \(made.source) (\(QueryBank.fileName))")
         }

@@ -230,6 +230,7 @@ import Testing
             #expect(abs(r.averagePrecision - 1) < 1e-12)
         }
         #expect(throws: RetrievalError.self) { try session.classNameRetrieval(split: "nosuchsplit") }
+        #expect(try session.classNameRetrieval(split: RetrievalSession.allSplits).reduce(0) { $0 + $1.relevant } == 24)
     }
 
     @Test func evaluationOfASplit() throws {

@@ -20,17 +20,22 @@ public enum QueryBankMaker {
 
     /// The bank of a head just trained: its own training captions' features, as the training set
     /// holds them (train images first, each image's captions in order).
-    public static func make(trained head: any JointProjection, set: TrainingSet, plan: TrainingSet.Plan,
+    public static func make(trained head: any JointProjection, set: TrainingSet, plan: TrainingSet.Plan, split: String,
                             count: Int) throws -> (bank: QueryBank, source: String) {
         let trainCaptions = plan.trainEntries.flatMap(\.sentences)
         let rows = distinctCaptionRows(trainCaptions, count: count)
-        let source = "\(rows.count) distinct captions of the \(plan.dataset.name ?? "data set")'s training images"
+        let source = describe(count: rows.count, split: split, dataset: set.datasetName)
         return (try bank(captionFeatures: set.data.captionFeatures.rows(rows), head: head), source)
     }
 
     /// Projects caption features through the head's text side into the bank.
     public static func bank(captionFeatures: Tensor, head: any JointProjection) throws -> QueryBank {
         QueryBank(vectors: try head.projectTexts(captionFeatures))
+    }
+
+    /// The card's words for where a bank's queries come from.
+    static func describe(count: Int, split: String, dataset: String) -> String {
+        "\(count) distinct captions of the \(split) split of \(dataset)"
     }
 
     /// Writes the bank into the head directory and records it in the head's card.
@@ -50,7 +55,8 @@ public enum QueryBankMaker {
         let features = try FeatureStore(root: request.featureCache).textFeatures(captions, encoder: text)
         let model = try JointModel.load(from: directory)
         try model.checkEncoders(image: model.imageModelIdentity, text: text.identity)
-        let source = "\(captions.count) distinct captions of the \(request.trainSplit) split of \(plan.dataset.name ?? request.dataset.lastPathComponent)"
+        let source = describe(count: captions.count, split: request.trainSplit,
+                              dataset: plan.dataset.name ?? request.dataset.lastPathComponent)
         return (try bank(captionFeatures: features, head: model), source)
     }
 }
