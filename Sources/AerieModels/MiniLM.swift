@@ -164,7 +164,7 @@ public struct MiniLMEncoder: TextEncoding {
             var offset = 0
             for (s, length) in lengths.enumerated() {
                 Kernels.meanRows(x + offset * h, rows: length, width: h, into: base + s * h)
-                L2.normalize(base + s * h, count: h, floor: 1e-12)  // as torch.nn.functional.normalize
+                L2.normalize(base + s * h, count: h, floor: 1e-12, scaling: .reciprocal)  // floor as torch.nn.functional.normalize
                 offset += length
             }
         }

@@ -168,7 +168,7 @@ final class SyntheticCorpus: BrowserBackend, @unchecked Sendable {
         for row in 0..<count {
             for j in 0..<dimension { values[row * dimension + j] = generator.nextGaussian() }
         }
-        L2.normalizeRows(&values, dimension: dimension)
+        L2.normalizeRows(&values, dimension: dimension, floor: 1e-12, scaling: .reciprocal)
         matrix = VectorMatrix(float32: values, dimension: dimension)
         matrix.prepareHalfShadow()  // as the browser's backend does (IndexBrowserBackend)
     }

@@ -129,7 +129,7 @@ import AerieTestSupport
         var mean = [Float](repeating: 0, count: 3)
         x.withUnsafeMutableBufferPointer { xp in mean.withUnsafeMutableBufferPointer { mp in
             Kernels.meanRows(xp.baseAddress!, rows: 2, width: 3, into: mp.baseAddress!)
-            L2.normalize(mp.baseAddress!, count: 3, floor: 1e-12)
+            L2.normalize(mp.baseAddress!, count: 3, floor: 1e-12, scaling: .reciprocal)
         } }
         let norm = (9.0 + 16 + 25).squareRoot()
         #expect(maxAbsDifference(mean, [Float(3 / norm), Float(4 / norm), Float(5 / norm)]) < Tolerance.elementwise)

@@ -192,7 +192,7 @@ public struct ScoringEngine: Sendable {
         if matrix.type == .binary {
             return BinaryCodes.encode(query, dimension: matrix.dimension).withUnsafeBytes { Array($0) }
         }
-        let q = metric == .cosine ? L2.normalized(query, dimension: query.count) : query
+        let q = metric == .cosine ? L2.normalized(query, dimension: query.count, scaling: .reciprocal) : query
         return q.withUnsafeBytes { Array($0) }
     }
 
