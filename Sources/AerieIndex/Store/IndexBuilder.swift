@@ -35,8 +35,15 @@ public struct IndexingSummary: Sendable, Codable, Equatable {
 /// 2. images without features are decoded and encoded in batches, each batch committed;
 /// 3. captions whose text has no features are encoded in batches, each committed;
 /// 4. the features are projected into the joint space and written as new vector files of the
-///    next generation (temporary file + rename); one transaction then points the database at
-///    them and marks the index complete; the previous generation's files are deleted.
+///    next generation (temporary file + rename) beside the previous generation's; one
+///    transaction then points the database at them and marks the index complete; the previous
+///    generation's files are deleted.
+///
+/// The index is marked incomplete only when the database stops matching the vectors (images
+/// added, changed or removed); a new head or vector type alone (and ``reproject()``) leaves the
+/// previous generation complete and searchable until the new one is switched to. When writing
+/// the new generation fails (a full disk: ``IndexError/diskFull(directory:)``), its files are
+/// removed and the database still points at the previous one, so a rerun starts clean.
 public struct IndexBuilder: Sendable {
     public var location: IndexLocation
     public var imageEncoder: any ImageEncoding
@@ -49,6 +56,9 @@ public struct IndexBuilder: Sendable {
     public var batchSize: Int
     /// Threads for decoding a batch.
     public var threads: Int
+    /// For tests: the bytes the vector files of one generation may take before writing fails
+    /// with ENOSPC, as on a full disk (nil: no limit).
+    var vectorWriteBudget: Int?
 
     public init(location: IndexLocation, imageEncoder: any ImageEncoding, textEncoder: (any TextEncoding)?,
                 head: JointHead?, decode: @escaping @Sendable (URL) throws -> RGBAImage,
@@ -84,15 +94,18 @@ public struct IndexBuilder: Sendable {
         try writing { try synchronise(dataset, progress: progress) }
     }
 
-    /// Runs `body`, turning a failure to write the database or the folder into
-    /// ``IndexError/cannotWrite(directory:reason:)``: one line, no SQL.
+    /// Runs `body`, turning a failure to write the database, the vector files or the folder into
+    /// ``IndexError/diskFull(directory:)`` or ``IndexError/cannotWrite(directory:reason:)``: one
+    /// line, no SQL.
     private func writing<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as DatabaseError {
-            throw IndexError.cannotWrite(directory: location.directory.path, reason: SQLiteFailure.reason(error))
+            throw IndexError.writeFailure(error, directory: location.directory)
+        } catch let error as OutputError {
+            throw IndexError.writeFailure(error, directory: location.directory)
         } catch let error as CocoaError where error.isFileError {
-            throw IndexError.cannotWrite(directory: location.directory.path, reason: SQLiteFailure.reason(error))
+            throw IndexError.writeFailure(error, directory: location.directory)
         }
     }
 
@@ -151,6 +164,8 @@ public struct IndexBuilder: Sendable {
                 }
             }
             if let textKey { try db.execute(sql: "DELETE FROM textFeatures WHERE encoder != ?", arguments: [textKey]) }
+            // The stored vectors no longer describe these images.
+            if metadataChanged || summary.imagesRemoved > 0 { try markIncomplete(db) }
         }
 
         // 2. Encode images without features, a committed batch at a time.
@@ -231,7 +246,7 @@ public struct IndexBuilder: Sendable {
             summary.generation = try db.read { try UInt64.fetchOne($0, sql: "SELECT value FROM meta WHERE key = 'generation'") } ?? 0
             return summary
         }
-        try markIncomplete(db)
+        // Not marked incomplete here: the previous generation stays searchable until the switch.
         try progress(IndexingProgress(phase: .vectors, done: 0, total: 1))
         summary.generation = try writeVectors(db)
         summary.vectorsRebuilt = true
@@ -240,17 +255,19 @@ public struct IndexBuilder: Sendable {
     }
 
     /// Projects the stored features with this builder's head (no encoding) and writes new vectors.
+    ///
+    /// The previous generation stays complete and searchable until the new one is written.
     /// - Returns: the new generation.
+    /// - Throws: ``IndexError/diskFull(directory:)`` when the disk fills (the previous generation
+    ///   is kept), ``IndexError/cannotWrite(directory:reason:)``, ``IndexError/locked(directory:holder:)``.
     @discardableResult
     public func reproject() throws -> UInt64 {
         try validateHead()
-        try FileManager.default.createDirectory(at: location.directory, withIntermediateDirectories: true)
-        let lock = try IndexLock.acquire(location)
-        defer { lock.release() }
         return try writing {
-            let db = try IndexSchema.open(location, create: true)
-            try markIncomplete(db)
-            return try writeVectors(db)
+            try FileManager.default.createDirectory(at: location.directory, withIntermediateDirectories: true)
+            let lock = try IndexLock.acquire(location)
+            defer { lock.release() }
+            return try writeVectors(try IndexSchema.open(location, create: true))
         }
     }
 
@@ -269,7 +286,11 @@ public struct IndexBuilder: Sendable {
     }
 
     private func markIncomplete(_ db: DatabaseQueue) throws {
-        try db.write { db in try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('state', 'building')") }
+        try db.write { db in try markIncomplete(db) }
+    }
+
+    private func markIncomplete(_ db: Database) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('state', 'building')")
     }
 
     /// Replaces an image's captions when they differ; returns whether they did.
@@ -321,13 +342,31 @@ public struct IndexBuilder: Sendable {
             let generation = try UInt64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'generation'") ?? 0
             return (features, captions, generation)
         }
+        // Files of a generation that was never switched to (a full disk, a kill) go first.
+        removeVectorFiles(exceptGeneration: previous)
         let generation = previous + 1
+        do {
+            try writeGeneration(generation, space: space, imageFeatures: imageFeatures, captionRows: captionRows, db: db)
+        } catch {
+            // The database still points at `previous`: the new generation's files are garbage.
+            removeVectorFiles(exceptGeneration: previous)
+            throw error
+        }
+        // The database no longer refers to older generations: remove their files.
+        removeVectorFiles(exceptGeneration: generation)
+        return generation
+    }
+
+    /// Writes the vector files of `generation` and switches the database to them in one transaction.
+    private func writeGeneration(_ generation: UInt64, space: EmbeddingSpace, imageFeatures: [Float],
+                                 captionRows: [(text: String, feature: Data?)], db: DatabaseQueue) throws {
+        var budget = vectorWriteBudget
         var files: [(name: String, url: URL, header: VectorFile.Header)] = []
         let imageVectors = try project(images: imageFeatures)
         if BLAS.firstNonFinite(imageVectors) != nil {
             throw IndexError.nonFiniteOutput(encoder: head.map { "joint head \($0.identity.prefix(12))" } ?? "normalisation", item: "image vectors")
         }
-        files += try writeBoth("images", imageVectors, space: space, generation: generation)
+        files += try writeBoth("images", imageVectors, space: space, generation: generation, budget: &budget)
         if textEncoder != nil, let head, captionRows.allSatisfy({ $0.feature != nil }) {
             var features: [Float] = []
             features.reserveCapacity(captionRows.count * (textEncoder?.identity.dimension ?? 0))
@@ -337,7 +376,7 @@ public struct IndexBuilder: Sendable {
             if BLAS.firstNonFinite(joint) != nil {
                 throw IndexError.nonFiniteOutput(encoder: "joint head \(head.identity.prefix(12))", item: "caption vectors")
             }
-            files += try writeBoth("captions", joint, space: space, generation: generation)
+            files += try writeBoth("captions", joint, space: space, generation: generation, budget: &budget)
         }
         try db.write { db in
             try db.execute(sql: "DELETE FROM vectorFiles")
@@ -350,13 +389,16 @@ public struct IndexBuilder: Sendable {
                 try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
             }
         }
-        // The database no longer refers to older generations: remove their files.
-        let keep = Set(files.map { $0.url.lastPathComponent })
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: location.directory.path)) ?? []
-        where name.hasSuffix(".vec") && !keep.contains(name) {
+    }
+
+    /// Removes every vector file, and every temporary one, that is not of `generation`.
+    private func removeVectorFiles(exceptGeneration generation: UInt64) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: location.directory.path)) ?? [] {
+            let temporary = name.hasPrefix(".") && name.contains(".vec.tmp-")
+            let ofGeneration = name.hasSuffix(".vec") && name.contains(".g\(generation).")
+            guard temporary || (name.hasSuffix(".vec") && !ofGeneration) else { continue }
             try? FileManager.default.removeItem(at: location.directory.appendingPathComponent(name))
         }
-        return generation
     }
 
     private func project(images features: [Float]) throws -> [Float] {
@@ -367,13 +409,17 @@ public struct IndexBuilder: Sendable {
         return L2.normalized(features, dimension: d)
     }
 
-    private func writeBoth(_ kind: String, _ values: [Float], space: EmbeddingSpace, generation: UInt64) throws
+    /// Writes `values` as `kind` vectors of the builder's type and as binary codes.
+    /// - Parameter budget: bytes left before a simulated full disk (``vectorWriteBudget``).
+    private func writeBoth(_ kind: String, _ values: [Float], space: EmbeddingSpace, generation: UInt64, budget: inout Int?) throws
         -> [(name: String, url: URL, header: VectorFile.Header)] {
         var out: [(name: String, url: URL, header: VectorFile.Header)] = []
         for type in [vectorType, .binary] {
             let matrix = VectorMatrix(type, from: values, dimension: space.dimension)
             let url = location.vectorFile(kind, type, generation: generation)
-            let header = try VectorFile.write(matrix, to: url, generation: generation, identity: VectorIdentity.make(kind: kind, type: type, space: space))
+            let header = try VectorFile.write(matrix, to: url, generation: generation,
+                                              identity: VectorIdentity.make(kind: kind, type: type, space: space), failAfter: budget)
+            budget = budget.map { $0 - VectorFile.fileBytes(matrix) }
             out.append((name: "\(kind).\(type)", url: url, header: header))
         }
         return out

@@ -37,8 +37,11 @@ public enum IndexError: Error, Sendable, Equatable, CustomStringConvertible {
     case nonFiniteOutput(encoder: String, item: String)
     /// An image or caption id is not in the index.
     case unknownItem(String)
-    /// The index folder or its database cannot be written (read-only, full, no permission).
+    /// The index folder or its database cannot be written (read-only, no permission, in use).
     case cannotWrite(directory: String, reason: String)
+    /// The disk holding the index is full (ENOSPC from `write(2)`, SQLite's SQLITE_FULL): the
+    /// new vectors were not switched to, their partial files are removed.
+    case diskFull(directory: String)
     /// The caller's progress handler asked to stop (Ctrl-C); everything committed so far is kept.
     case cancelled
 
@@ -69,6 +72,7 @@ public enum IndexError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(encoder) produced NaN or infinite values for \(item); nothing was stored: its weights are probably damaged (reinstall the model or retrain the head)"
         case let .unknownItem(item): return "\(item) is not in the index"
         case let .cannotWrite(directory, reason): return "cannot write the index at \(directory): \(reason)"
+        case let .diskFull(directory): return "disk full: cannot write the index at \(directory); free some space and re-run `aerie index`"
         case .cancelled: return "indexing interrupted; the work done so far is kept and the next run resumes it"
         }
     }

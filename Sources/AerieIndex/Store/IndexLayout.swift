@@ -144,7 +144,7 @@ enum IndexSchema {
             throw error
         } catch {
             throw create
-                ? IndexError.cannotWrite(directory: location.directory.path, reason: SQLiteFailure.reason(error))
+                ? IndexError.writeFailure(error, directory: location.directory)
                 : IndexError.databaseUnreadable(path: path, reason: SQLiteFailure.reason(error))
         }
     }

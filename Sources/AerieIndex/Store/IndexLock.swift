@@ -23,6 +23,7 @@ final class IndexLock {
         let path = location.directory.appendingPathComponent(fileName).path
         let fd = Glibc.open(path, O_RDWR | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
+            if errno == ENOSPC || errno == EDQUOT { throw IndexError.diskFull(directory: location.directory.path) }
             throw IndexError.databaseUnreadable(path: path, reason: "cannot create the lock file (\(String(cString: strerror(errno))))")
         }
         if let kind = FileKind(descriptor: fd), kind != .regular {

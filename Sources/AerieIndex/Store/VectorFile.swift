@@ -1,6 +1,5 @@
 import AerieCore
 import Foundation
-import AerieCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,8 +43,20 @@ public enum VectorFile {
 
     /// Writes `matrix` to `url` atomically (temporary file, fsync, rename).
     /// - Returns: the header written.
+    /// - Throws: ``OutputError`` naming `url` (``OutputError/diskFull(path:)`` when the disk is
+    ///   full); the temporary file is removed, `url` is untouched.
     @discardableResult
-    public static func write(_ matrix: VectorMatrix, to url: URL, generation: UInt64, identity: String) throws -> Header {
+    public static func write(_ matrix: VectorMatrix, to url: URL, generation: UInt64, identity: String) throws(OutputError) -> Header {
+        try write(matrix, to: url, generation: generation, identity: identity, failAfter: nil)
+    }
+
+    /// The bytes a file of `matrix` takes on disk.
+    static func fileBytes(_ matrix: VectorMatrix) -> Int { headerBytes + matrix.bytes.count }
+
+    /// ``write(_:to:generation:identity:)`` that, for tests, fails with ENOSPC once `failAfter`
+    /// bytes of the file are written, as a full disk does (nil: no limit).
+    static func write(_ matrix: VectorMatrix, to url: URL, generation: UInt64, identity: String,
+                      failAfter: Int?) throws(OutputError) -> Header {
         let payload = matrix.bytes
         let identityBytes = Array(identity.utf8)
         precondition(identityBytes.count <= maxIdentityBytes, "vector file identity longer than \(maxIdentityBytes) bytes")
@@ -68,15 +79,22 @@ public enum VectorFile {
         put(head.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<4092])) }, at: 4092)
 
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        let fd = Glibc.open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path]) }
-        var ok = head.withUnsafeBytes { FileDescriptorIO.writeAll(fd, $0) == nil }
-        ok = ok && FileDescriptorIO.writeAll(fd, payload) == nil
-        ok = ok && fsync(fd) == 0
-        close(fd)
-        guard ok, rename(temporary.path, url.path) == 0 else {
+        let fd = Glibc.open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw OutputError(errno: errno, path: url.path) }
+        var allowed = failAfter ?? Int.max
+        func send(_ bytes: UnsafeRawBufferPointer) -> Int32? {
+            let count = min(allowed, bytes.count)
+            allowed -= count
+            return FileDescriptorIO.writeAll(fd, UnsafeRawBufferPointer(rebasing: bytes[0..<count])) ?? (count < bytes.count ? ENOSPC : nil)
+        }
+        var failure = head.withUnsafeBytes { send($0) }
+        if failure == nil { failure = send(payload) }
+        if failure == nil, fsync(fd) != 0 { failure = errno }
+        if close(fd) != 0, failure == nil { failure = errno }
+        if failure == nil, rename(temporary.path, url.path) != 0 { failure = errno }
+        if let failure {
             unlink(temporary.path)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+            throw OutputError(errno: failure, path: url.path)
         }
         syncDirectory(url.deletingLastPathComponent())
         return header
