@@ -19,7 +19,7 @@ struct Labels: AsyncParsableCommand {
             output unless -o names a file, and the topics only to a file you name: --topics \
             FILE, or <output>.topics beside -o.
             """,
-        subcommands: [LabelsExport.self, LabelsImport.self, LabelsList.self, LabelsEval.self]
+        subcommands: [LabelsExport.self, LabelsImport.self, LabelsList.self, LabelsEval.self, LabelsWriteProbe.self]
     )
 }
 
@@ -129,6 +129,39 @@ struct LabelsImport: ParsableCommand {
             throw labelFailure(error)
         }
         try printLine("imported \(labels.count) labels into \(TerminalText.sanitize(store.resolvedPath))")
+    }
+}
+
+/// Hidden, for the kill -9 test (issue 12, item 2): writes labels one at a time through the
+/// store the browser uses, printing `saved <image>` only after each write has returned, as the
+/// browser marks a label saved only then. A test kills it at random moments and checks that
+/// every label it reported is in the file.
+struct LabelsWriteProbe: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "write-probe",
+        abstract: "Write labels one by one, reporting each once it is durable (for tests).",
+        shouldDisplay: false
+    )
+
+    @OptionGroup var store: LabelStoreOption
+    @Option(help: ArgumentHelp("How many labels to write (1…100000).", valueName: "n")) var count = 100
+    @Option(help: ArgumentHelp("The query the labels belong to.", valueName: "text")) var query = "probe"
+
+    func validate() throws {
+        guard (1...100_000).contains(count) else { throw ValidationError("--count must be between 1 and 100000, got \(count)") }
+    }
+
+    func run() throws {
+        let labels = try store.open()
+        for i in 0..<count {
+            let imageID = "image_\(i)"
+            do {
+                try labels.apply(LabelChange(key: LabelKey(query: query, imageID: imageID), grade: i % 4))
+            } catch {
+                throw labelFailure(error)
+            }
+            try printLine("saved \(imageID)")
+        }
     }
 }
 

@@ -114,6 +114,9 @@ struct Session {
     let store: InMemoryLabels
     var effects: [Effect] = []
     var timers: [Int] = []
+    /// When set, label writes wait in `heldWrites` until `landWrites` (a slow disk, a burst).
+    var holdLabelWrites = false
+    var heldWrites: [LabelChange] = []
 
     init(size: Size = Size(width: 80, height: 24), backend: InMemoryBackend = .standard,
          config: BrowserConfig = BrowserConfig(), store: InMemoryLabels? = nil) throws {
@@ -135,6 +138,21 @@ struct Session {
 
     mutating func press(_ keys: Key...) {
         for k in keys { send(.key(k)) }
+    }
+
+    /// Lets the first `count` held label writes land (all when nil), oldest first; with
+    /// `failing`, each fails with that reason instead.
+    mutating func landWrites(_ count: Int? = nil, failing reason: String? = nil) {
+        let landing = Array(heldWrites.prefix(count ?? heldWrites.count))
+        heldWrites.removeFirst(landing.count)
+        for change in landing {
+            if let reason {
+                send(.labelFailed(change, reason))
+            } else {
+                try? store.apply(change)
+                send(.labelSaved(change))
+            }
+        }
     }
 
     /// Lets every pending debounce timer run out, oldest first.
@@ -160,6 +178,8 @@ struct Session {
             case let .loadPreview(key):
                 let image = (try? backend.preview(of: key.imageID, size: key.size, mode: key.mode)) ?? .unavailable("error")
                 send(.previewLoaded(key, image))
+            case let .saveLabel(change) where holdLabelWrites:
+                heldWrites.append(change)
             case let .saveLabel(change):
                 do {
                     try store.apply(change)

@@ -120,6 +120,82 @@ import Testing
         #expect(s.state.notice == "label saved")
     }
 
+    /// Issue 12, item 2: a burst of labels is shown pending (…) until each write returns, and
+    /// "label saved" appears only when the last write of the burst has landed.
+    @Test func labelsArePendingUntilTheirWriteReturns() throws {
+        var s = try Session()
+        s.type("planes beside the terminal")
+        s.fireTimers()
+        s.press(.tab)
+        s.holdLabelWrites = true
+        s.type("r")
+        s.type("n")
+        #expect(s.state.labelMark(of: "airport_1") == .pending)
+        #expect(s.state.labelMark(of: "port_1") == .pending)
+        #expect(s.state.notice == "2 labels pending")
+        #expect(try s.store.allLabels().isEmpty)
+        Golden.check(s.screen, "results-pending-80x24")
+        let pendingScreen = Golden.text(s.screen)
+        #expect(!pendingScreen.contains("✓") && !pendingScreen.contains("✗") && !pendingScreen.contains("saved"))
+
+        s.landWrites(1)
+        #expect(s.state.labelMark(of: "airport_1") == .saved(1))
+        #expect(s.state.labelMark(of: "port_1") == .pending)
+        #expect(s.state.notice == "1 label pending")
+        s.landWrites()
+        #expect(s.state.labelMark(of: "port_1") == .saved(0))
+        #expect(s.state.notice == "label saved")
+        #expect(s.state.unconfirmed.isEmpty)
+        #expect(Golden.text(s.screen).contains("✓  airport_1.jpg"))
+    }
+
+    /// A label changed twice in a burst stays pending until its last write returns.
+    @Test func aRelabelStaysPendingUntilItsLastWrite() throws {
+        var s = try Session()
+        s.type("planes")
+        s.press(.enter)
+        s.holdLabelWrites = true
+        s.press(.down)
+        s.type("r")
+        s.type("n")
+        s.type("r")
+        #expect(s.state.unconfirmed.count == 3)
+        s.landWrites(1)
+        #expect(s.state.labelMark(of: "airport_2") == .pending)
+        s.landWrites()
+        #expect(s.state.labelMark(of: "airport_2") == .saved(1))
+    }
+
+    /// Issue 12, item 3: a failed write leaves no saved mark; the status line names the image;
+    /// the same key again retries it.
+    @Test func aFailedLabelWriteIsShownAsFailedNeverSaved() throws {
+        var s = try Session()
+        s.type("planes")
+        s.press(.enter)
+        s.holdLabelWrites = true
+        s.type("r")
+        s.type("3")
+        s.landWrites(1, failing: "cannot write label store /tmp/l.sqlite: database is locked")
+        #expect(s.state.labelMark(of: "airport_1") == .failed)
+        #expect(s.state.notice == "label for airport_1.jpg NOT saved: cannot write label store /tmp/l.sqlite: database is locked")
+        s.landWrites()
+        // A later write landing does not hide the failure.
+        #expect(s.state.labelMark(of: "airport_1") == .failed)
+        #expect(s.state.labelMark(of: "airport_2") == .saved(3))
+        #expect(s.state.notice?.contains("NOT saved") == true)
+        let screen = Golden.text(s.screen)
+        #expect(screen.contains("!  airport_1.jpg"))
+        #expect(!screen.contains("✓  airport_1.jpg"))
+        #expect(try s.store.allLabels().map(\.imageID) == ["airport_2"])
+
+        s.press(.up)
+        s.type("r")
+        #expect(s.state.labelMark(of: "airport_1") == .pending)
+        s.landWrites()
+        #expect(s.state.labelMark(of: "airport_1") == .saved(1))
+        #expect(s.state.notice == "label saved")
+    }
+
     @Test func labelsNeedAQuery() throws {
         var s = try Session()
         s.press(.tab)

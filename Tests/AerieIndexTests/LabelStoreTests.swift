@@ -1,3 +1,4 @@
+import AerieCore
 import AerieEvaluation
 import AerieIndex
 import Foundation
@@ -29,6 +30,51 @@ import Testing
         ])
         #expect(try reopened.history() == ["beach", "planes"])
         #expect(try reopened.topics().map(\.query) == ["planes", "beach"])
+    }
+
+    /// Two browsers on one label file (issue 12, item 3): two stores, opened and written at once
+    /// from two threads, each label also read back while the other writes. Without WAL and a
+    /// busy timeout about a third of such writes failed with "database is locked".
+    @Test func twoStoresOnOneFileWriteConcurrentlyAndLoseNothing() throws {
+        let path = Self.temporaryPath()
+        let perWriter = 40
+        let failures = Locked<[String]>([])
+        let group = DispatchGroup()
+        for writer in 0..<2 {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                do {
+                    let store = try LabelStore(path: path)
+                    for i in 0..<perWriter {
+                        try store.apply(LabelChange(key: LabelKey(query: "q\(i % 3)", imageID: "w\(writer)_\(i)"), grade: i % 4))
+                        try store.appendHistory("writer \(writer) \(i)")
+                        _ = try store.allLabels()
+                    }
+                } catch {
+                    failures.update { $0.append(String(describing: error)) }
+                }
+            }
+        }
+        group.wait()
+        #expect(failures.get() == [])
+        let labels = try LabelStore(existingAt: path).allLabels()
+        #expect(labels.count == 2 * perWriter)
+        for writer in 0..<2 {
+            for i in 0..<perWriter {
+                #expect(labels.contains(Label(query: "q\(i % 3)", imageID: "w\(writer)_\(i)", grade: i % 4)))
+            }
+        }
+    }
+
+    @Test func theStoreUsesAWriteAheadLog() throws {
+        let path = Self.temporaryPath()
+        let store = try LabelStore(path: path)
+        try store.apply(LabelChange(key: LabelKey(query: "planes", imageID: "a"), grade: 1))
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+        // The header's read and write versions are 2 in WAL mode.
+        let header = try Data(contentsOf: URL(fileURLWithPath: path)).prefix(20)
+        #expect(Array(header.suffix(2)) == [2, 2])
     }
 
     @Test func aForeignSQLiteFileIsRejected() throws {

@@ -87,8 +87,11 @@ public struct BrowserState: Hashable, Sendable {
     public var labels: [LabelKey: Int] = [:]
     /// Changes to undo, newest last: each holds the value to restore.
     public var undoStack: [LabelChange] = []
-    /// Changes written but not yet confirmed by the store.
-    public var unconfirmed: Set<LabelChange> = []
+    /// Changes sent to the store whose write has not yet returned, oldest first. A label with a
+    /// change here is shown as pending, never as saved.
+    public var unconfirmed: [LabelChange] = []
+    /// Labels whose latest write failed, with the reason: shown as failed until written again.
+    public var failedLabels: [LabelKey: String] = [:]
 
     /// Results re-ranked with relevance feedback.
     public var feedback = false
@@ -117,6 +120,15 @@ public struct BrowserState: Hashable, Sendable {
         labels[LabelKey(query: resultsQuery, imageID: imageID)]
     }
 
+    /// What the browser shows for `imageID`'s label under the shown results' query: saved only
+    /// once the store's write has returned.
+    public func labelMark(of imageID: String) -> LabelMark {
+        let key = LabelKey(query: resultsQuery, imageID: imageID)
+        if unconfirmed.contains(where: { $0.key == key }) { return .pending }
+        if failedLabels[key] != nil { return .failed }
+        return labels[key].map(LabelMark.saved) ?? .none
+    }
+
     /// The labels of the shown results' query.
     public var currentLabels: [(imageID: String, grade: Int)] {
         labels.filter { $0.key.query == resultsQuery }
@@ -127,4 +139,16 @@ public struct BrowserState: Hashable, Sendable {
     public var isTooSmall: Bool {
         size.width < BrowserConfig.minimumSize.width || size.height < BrowserConfig.minimumSize.height
     }
+}
+
+/// A label as the browser shows it.
+public enum LabelMark: Hashable, Sendable {
+    /// No label.
+    case none
+    /// Written to the store: durable (its grade).
+    case saved(Int)
+    /// Sent to the store, not yet written.
+    case pending
+    /// The store refused or failed the write: not saved.
+    case failed
 }

@@ -91,12 +91,16 @@ public enum Browser {
             state.history = history + state.history
             return []
         case let .labelSaved(change):
-            state.unconfirmed.remove(change)
-            if state.notice?.hasPrefix("label") ?? true { state.notice = "label saved" }
+            confirm(&state, change)
+            // Only a write that landed says "saved"; a failure stays on screen until read.
+            if state.notice.map(isLabelProgressNotice) ?? true {
+                state.notice = state.unconfirmed.isEmpty ? "label saved" : pendingNotice(state)
+            }
             return []
         case let .labelFailed(change, reason):
-            state.unconfirmed.remove(change)
-            state.notice = "label NOT saved: \(reason)"
+            confirm(&state, change)
+            state.failedLabels[change.key] = reason
+            state.notice = "label for \(imageName(state, change.key.imageID)) NOT saved: \(reason)"
             return []
         case let .noticeExpired(text):
             if state.notice == text { state.notice = nil }
@@ -451,12 +455,14 @@ public enum Browser {
             return []
         }
         let key = LabelKey(query: state.resultsQuery, imageID: id)
-        guard state.labels[key] != grade else { return [] }
-        state.undoStack.append(LabelChange(key: key, grade: state.labels[key]))
+        // The same grade again is nothing to do, unless its write failed: then it is a retry.
+        guard state.labels[key] != grade || state.failedLabels[key] != nil else { return [] }
+        if state.labels[key] != grade {
+            state.undoStack.append(LabelChange(key: key, grade: state.labels[key]))
+        }
         state.labels[key] = grade
         let change = LabelChange(key: key, grade: grade)
-        state.unconfirmed.insert(change)
-        state.notice = "label: saving…"
+        send(&state, change)
         if state.neighbourStack.isEmpty, state.results.indices.contains(state.selected + 1) {
             state.selected += 1
             clampSelection(&state)
@@ -475,9 +481,34 @@ public enum Browser {
             return []
         }
         state.labels[previous.key] = previous.grade
-        state.unconfirmed.insert(previous)
-        state.notice = "label: undoing…"
+        send(&state, previous)
         return [.saveLabel(previous)]
+    }
+
+    /// Records a change as sent to the store: pending until its write returns.
+    private static func send(_ state: inout BrowserState, _ change: LabelChange) {
+        state.unconfirmed.append(change)
+        state.failedLabels[change.key] = nil
+        state.notice = pendingNotice(state)
+    }
+
+    /// Removes the oldest write of `change` from those in flight (the store answers in order).
+    private static func confirm(_ state: inout BrowserState, _ change: LabelChange) {
+        if let i = state.unconfirmed.firstIndex(of: change) { state.unconfirmed.remove(at: i) }
+    }
+
+    static func pendingNotice(_ state: BrowserState) -> String {
+        state.unconfirmed.count == 1 ? "1 label pending" : "\(state.unconfirmed.count) labels pending"
+    }
+
+    /// Whether `notice` only reports label writes in progress (and may be replaced by the next).
+    private static func isLabelProgressNotice(_ notice: String) -> Bool {
+        notice == "label saved" || notice.hasSuffix(" pending")
+    }
+
+    /// The name shown for an image: its result's name when it is listed, else its identifier.
+    private static func imageName(_ state: BrowserState, _ imageID: String) -> String {
+        state.results.first { $0.id == imageID }?.name ?? imageID
     }
 
     // MARK: Neighbours

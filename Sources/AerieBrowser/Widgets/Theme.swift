@@ -10,19 +10,23 @@ enum Theme {
     static let selectedUnfocused = CellStyle(attributes: [.bold, .underline])
     static let relevant = CellStyle(foreground: .palette(2), attributes: [.bold])
     static let notRelevant = CellStyle(foreground: .palette(1), attributes: [.bold])
+    static let pending = CellStyle(foreground: .palette(3), attributes: [.dim])
     static let status = CellStyle(attributes: [.reverse])
     static let notice = CellStyle(foreground: .palette(3))
     static let error = CellStyle(foreground: .palette(1), attributes: [.bold])
     static let border = CellStyle(foreground: .palette(8))
     static let feedback = CellStyle(foreground: .palette(5), attributes: [.bold, .reverse])
 
-    /// The mark shown for a label grade: ✗ not relevant, ✓ relevant, ✓2 / ✓3 graded.
-    static func mark(grade: Int?) -> (String, CellStyle) {
-        switch grade {
-        case nil: return ("  ", .plain)
-        case 0?: return ("✗ ", notRelevant)
-        case 1?: return ("✓ ", relevant)
-        case let g?: return ("✓\(g)", relevant)
+    /// The mark shown for a label: ✗ not relevant, ✓ relevant, ✓2 / ✓3 graded (all saved);
+    /// … pending (not yet on disk); ! not saved (the write failed).
+    static func mark(_ mark: LabelMark) -> (String, CellStyle) {
+        switch mark {
+        case .none: return ("  ", .plain)
+        case .pending: return ("… ", pending)
+        case .failed: return ("! ", error)
+        case .saved(0): return ("✗ ", notRelevant)
+        case .saved(1): return ("✓ ", relevant)
+        case let .saved(g): return ("✓\(g)", relevant)
         }
     }
 }

@@ -133,7 +133,7 @@ extension Browser {
             let rank = String(i + 1)
             x += screen.put(String(repeating: " ", count: max(0, 4 - rank.count)) + rank + " ", x: x, y: y, limit: rows.maxX - x, style: base)
             x += screen.put(formatScore(item.score) + " ", x: x, y: y, limit: rows.maxX - x, style: isSelected ? base : Theme.score)
-            let (mark, markStyle) = Theme.mark(grade: state.grade(of: item.id))
+            let (mark, markStyle) = Theme.mark(state.labelMark(of: item.id))
             x += screen.put(mark + " ", x: x, y: y, limit: rows.maxX - x, style: isSelected ? base : markStyle)
             let name = TerminalText.sanitize(item.name)
             let nameWidth = min(widestName, max(12, (rows.maxX - x) / 2))
@@ -179,7 +179,7 @@ extension Browser {
                 let isSelected = i == state.selected
                 let style: CellStyle = isSelected ? (state.focus == .results ? Theme.selected : Theme.selectedUnfocused) : .plain
                 let nameRow = Rect(x: image.x, y: image.maxY, width: image.width, height: 1)
-                let (mark, _) = Theme.mark(grade: state.grade(of: item.id))
+                let (mark, _) = Theme.mark(state.labelMark(of: item.id))
                 screen.line("\(i + 1) \(mark.trimmingWhitespace()) \(item.name)", in: nameRow, style: style)
             }
         }
@@ -194,7 +194,7 @@ extension Browser {
             screen.paragraph(text, in: own, style: page.error == nil ? Theme.dim : Theme.error)
             return
         }
-        let (mark, markStyle) = Theme.mark(grade: state.grade(of: content.image.id))
+        let (mark, markStyle) = Theme.mark(state.labelMark(of: content.image.id))
         var x = own.x
         x += screen.put(mark + " ", x: x, y: own.y, limit: own.width, style: markStyle)
         screen.put(TerminalText.sanitize(content.image.name), x: x, y: own.y, limit: own.maxX - x, style: Theme.title)
@@ -220,7 +220,7 @@ extension Browser {
             screen.fill(Rect(x: images.x, y: y, width: images.width, height: 1), style: style)
             var x = images.x
             x += screen.put(formatScore(item.score) + " ", x: x, y: y, limit: images.width, style: style)
-            let (m, ms) = Theme.mark(grade: state.grade(of: item.id))
+            let (m, ms) = Theme.mark(state.labelMark(of: item.id))
             x += screen.put(m + " ", x: x, y: y, limit: images.maxX - x, style: i == page.selectedImage ? style : ms)
             screen.put(TerminalText.sanitize(item.name), x: x, y: y, limit: images.maxX - x, style: style)
         }
@@ -255,6 +255,7 @@ extension Browser {
         ("  Enter →", "captions and neighbours"),
         ("  r +  /  n -  /  0-3", "relevant / not relevant / grade"),
         ("  u", "undo the last label"),
+        ("  marks ✓ ✗ ✓2  …  !", "label saved / saving / NOT saved"),
         ("  f  /  F", "re-rank with feedback / plain query"),
         ("  g   p", "grid view   preview mode"),
         ("  / Tab Esc", "back to the query line"),

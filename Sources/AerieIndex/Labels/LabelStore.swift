@@ -5,15 +5,21 @@ import GRDB
 
 /// Relevance labels and query history in one SQLite file.
 ///
-/// Every write is its own committed transaction (SQLite's rollback journal with
+/// Every write is its own committed transaction (SQLite's write-ahead log with
 /// `synchronous=FULL`), so a label the browser reports as saved survives `kill -9` or a power
-/// cut. The file carries an application id (the magic, `AERB`) and a schema version, checked
-/// when it is opened.
+/// cut. Several stores (two browsers, a browser and `aerie labels import`) may share one file:
+/// readers never block the writer, and a writer waits for another's transaction (a busy
+/// timeout, then a few retries) instead of failing with "database is locked". The file carries
+/// an application id (the magic, `AERB`) and a schema version, checked when it is opened.
 public final class LabelStore: Sendable {
     /// SQLite's `application_id` for Aerie's label files: "AERB".
     public static let applicationID: Int32 = 0x4145_5242
     /// The schema version this code writes and reads.
     public static let schemaVersion = 1
+    /// How long one write waits for another connection's transaction before SQLite gives up.
+    public static let busyTimeout: TimeInterval = 5
+    /// How many times a write that still finds the file busy is tried again.
+    static let busyRetries = 4
 
     private let database: DatabaseQueue
     /// Where the store lives, or `nil` in memory.
@@ -37,6 +43,8 @@ public final class LabelStore: Sendable {
             throw LabelStoreError.cannotOpen(path: path, reason: "it is \(kind), not a regular file; name another --labels file")
         }
         var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(LabelStore.busyTimeout)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
@@ -71,7 +79,7 @@ public final class LabelStore: Sendable {
     private func prepare() throws {
         let where_ = path ?? ":memory:"
         do {
-            try database.write { db in
+            try immediateTransaction { db in
                 let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
                 let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
                 let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
@@ -199,12 +207,42 @@ public final class LabelStore: Sendable {
         }
     }
 
+    /// Runs `body` in one committed `IMMEDIATE` transaction. Taking the write lock at `BEGIN`
+    /// lets the busy timeout wait for another writer (a deferred transaction that read first
+    /// would fail at once with a stale snapshot); a write still busy after the timeout (WAL
+    /// recovery, a checkpoint) is tried again a few times before it is an error.
     private func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try database.write(body)
+            return try immediateTransaction(body)
+        } catch let error as LabelStoreError {
+            throw error
         } catch {
             throw LabelStoreError.writeFailed(path: path ?? ":memory:", reason: SQLiteFailure.reason(error))
         }
+    }
+
+    private func immediateTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try database.writeWithoutTransaction { db in
+                    var result: T?
+                    try db.inTransaction(.immediate) {
+                        result = try body(db)
+                        return .commit
+                    }
+                    guard let result else { preconditionFailure("a committed transaction ran its body") }
+                    return result
+                }
+            } catch let error as DatabaseError where LabelStore.isBusy(error) && attempt < LabelStore.busyRetries {
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.01 * Double(1 << attempt))
+            }
+        }
+    }
+
+    private static func isBusy(_ error: DatabaseError) -> Bool {
+        error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
     }
 
     private func read<T>(_ body: (Database) throws -> T) throws -> T {
