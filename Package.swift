@@ -136,7 +136,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AerieBrowserTests",
-            dependencies: ["AerieCore", "AerieBrowser", "AerieEvaluation", "AerieTestSupport"],
+            dependencies: ["AerieCore", "AerieImage", "AerieBrowser", "AerieEvaluation", "AerieTestSupport"],
             exclude: ["Golden"]
         ),
     ]
