@@ -17,7 +17,6 @@ public final class RetrievalSession: @unchecked Sendable {
     public let configuration: RetrievalConfiguration
     private let engine = ScoringEngine()
     private let loaded = Locked<EncoderSet?>(nil)
-    private let loading = NSLock()
     private let rowOfPath: [String: Int]
     /// The last query line → vector, so feedback toggles and repeated searches skip the encoders.
     private let lastEncoding = Locked<(String, [Float])?>(nil)
@@ -47,17 +46,15 @@ public final class RetrievalSession: @unchecked Sendable {
     /// - Throws: ``IndexError/modelMismatch(what:index:requested:)`` when the configured models are
     ///   not the ones the index was built with.
     public func encoders(needText: Bool) throws -> EncoderSet {
-        loading.lock()
-        defer { loading.unlock() }
-        if let set = loaded.get(), !needText || set.head != nil { return set }
-        let set = try EncoderSet.load(configuration, needText: needText)
-        try index.requireSpace(set.space(dimension: index.space.dimension))
-        loaded.set(set)
-        return set
+        // The lock is held while loading, so concurrent first queries load the models once.
+        try loaded.update { set in
+            if let set, !needText || set.head != nil { return set }
+            let fresh = try EncoderSet.load(configuration, needText: needText)
+            try index.requireSpace(fresh.space(dimension: index.space.dimension))
+            set = fresh
+            return fresh
+        }
     }
-
-    /// True once the models are loaded.
-    public var modelsLoaded: Bool { loaded.get() != nil }
 
     // MARK: Queries
 
@@ -185,7 +182,7 @@ public final class RetrievalSession: @unchecked Sendable {
     }
 
     /// Relevance feedback for ``rocchio(_:feedback:)``: images by path, and the weights.
-    public struct Feedback: Sendable, Hashable {
+    public struct Feedback: Sendable {
         public var relevant: [(path: String, weight: Double)]
         public var nonRelevant: [String]
         public var alpha: Double, beta: Double, gamma: Double
@@ -196,16 +193,6 @@ public final class RetrievalSession: @unchecked Sendable {
             self.alpha = alpha
             self.beta = beta
             self.gamma = gamma
-        }
-
-        public static func == (a: Feedback, b: Feedback) -> Bool {
-            a.relevant.map(\.path) == b.relevant.map(\.path) && a.relevant.map(\.weight) == b.relevant.map(\.weight)
-                && a.nonRelevant == b.nonRelevant && a.alpha == b.alpha && a.beta == b.beta && a.gamma == b.gamma
-        }
-
-        public func hash(into hasher: inout Hasher) {
-            for r in relevant { hasher.combine(r.path); hasher.combine(r.weight) }
-            hasher.combine(nonRelevant)
         }
     }
 }

@@ -263,8 +263,7 @@ extension Browser {
         ("  Tab  Enter", "switch list / open image, search caption"),
         ("  Esc Bksp", "go back"),
         ("Anywhere", ""),
-        ("  ? F1", "this help (any key closes)"),
-        ("  q  ^C", "quit"),
+        ("  ? F1   q ^C", "this help (any key closes) / quit"),
     ]
 
     private static func drawHelp(_ layout: BrowserLayout, _ screen: inout Screen) {
